@@ -1,0 +1,52 @@
+"""Peewee models. ``ALL_MODELS`` lists them in dependency order."""
+
+from .attachments import Attachment
+from .audit import AuditRecord, AuditRecordImmutable
+from .db import BaseModel, db, init_database, is_sqlite
+from .organisations import MINISTRY, PROVINCE, UNIT, Organisation
+from .reference import DeclarationYear, ProfessionalField
+from .trainees import DocumentType, Trainee
+from .users import User
+from .workshops import (
+    CertificateStatus,
+    DeclarationStatus,
+    ReviewStatus,
+    TraineeListStatus,
+    Workshop,
+)
+
+ALL_MODELS = [
+    Organisation,
+    User,
+    ProfessionalField,
+    DeclarationYear,
+    Attachment,
+    Workshop,
+    Trainee,
+    AuditRecord,
+]
+
+__all__ = [
+    "ALL_MODELS",
+    "Attachment",
+    "AuditRecord",
+    "AuditRecordImmutable",
+    "BaseModel",
+    "CertificateStatus",
+    "DeclarationStatus",
+    "DeclarationYear",
+    "DocumentType",
+    "MINISTRY",
+    "Organisation",
+    "PROVINCE",
+    "ProfessionalField",
+    "ReviewStatus",
+    "Trainee",
+    "TraineeListStatus",
+    "UNIT",
+    "User",
+    "Workshop",
+    "db",
+    "init_database",
+    "is_sqlite",
+]
