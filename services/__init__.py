@@ -1,0 +1,1 @@
+"""Domain logic that is neither a model nor a view."""

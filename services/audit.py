@@ -1,0 +1,49 @@
+"""Writing audit records."""
+
+import logging
+
+from models import AuditRecord, Organisation, Trainee, User, Workshop
+
+logger = logging.getLogger(__name__)
+
+
+def _describe(obj):
+    if isinstance(obj, Workshop):
+        return "workshop", obj.id, obj.name, obj.id
+    if isinstance(obj, User):
+        return "user", obj.id, obj.username, None
+    if isinstance(obj, Organisation):
+        return "organisation", obj.id, obj.name, None
+    if isinstance(obj, Trainee):
+        return "trainee", obj.id, obj.name, obj.workshop_id
+    raise TypeError(f"cannot audit {type(obj).__name__}")
+
+
+def record(actor, action: str, obj, old_status: str = "", new_status: str = "", reason: str = "", detail: str = ""):
+    """Append one audit record; call it inside the transaction of the change."""
+    object_type, object_id, label, workshop_id = _describe(obj)
+    entry = AuditRecord.create(
+        actor=actor.id if actor else None,
+        actor_name=str(actor) if actor else "",
+        organisation=actor.organisation_id if actor else None,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        object_label=label[:255],
+        workshop_id=workshop_id,
+        old_status=old_status,
+        new_status=new_status,
+        reason=reason,
+        detail=detail,
+    )
+    logger.info(
+        "Audit %s: user %s %s %s %s (%s -> %s)",
+        entry.id,
+        actor.id if actor else "-",
+        action,
+        object_type,
+        object_id,
+        old_status,
+        new_status,
+    )
+    return entry

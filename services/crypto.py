@@ -1,0 +1,45 @@
+"""Encryption and keyed hashing of trainee document numbers."""
+
+import hashlib
+import hmac
+import os
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app
+
+_AAD = b"zhigeng-document-number-v1"
+
+
+def _derive(master_key: bytes, purpose: bytes) -> bytes:
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(master_key)
+
+
+class DocumentNumberCipher:
+    """AES-256-GCM for storage and HMAC-SHA256 for exact look-ups, both keyed from one master key."""
+
+    def __init__(self, master_key: bytes):
+        if len(master_key) < 32:
+            raise ValueError("the document number key must have at least 32 bytes")
+        self._aead = AESGCM(_derive(master_key, b"encrypt"))
+        self._mac_key = _derive(master_key, b"lookup")
+
+    def encrypt(self, number: str) -> bytes:
+        nonce = os.urandom(12)
+        return nonce + self._aead.encrypt(nonce, number.encode(), _AAD)
+
+    def decrypt(self, blob: bytes) -> str:
+        blob = bytes(blob)
+        return self._aead.decrypt(blob[:12], blob[12:], _AAD).decode()
+
+    def lookup_hash(self, number: str) -> str:
+        return hmac.new(self._mac_key, number.encode(), hashlib.sha256).hexdigest()
+
+
+def cipher() -> DocumentNumberCipher:
+    """The cipher of the current application, built once from ``ID_KEY``."""
+    extensions = current_app.extensions
+    if "zhigeng_cipher" not in extensions:
+        extensions["zhigeng_cipher"] = DocumentNumberCipher(current_app.config["ID_KEY"])
+    return extensions["zhigeng_cipher"]

@@ -1,0 +1,177 @@
+"""Roles, capabilities and row-level scoping: the only module that reads roles."""
+
+from models import (
+    MINISTRY,
+    PROVINCE,
+    UNIT,
+    Attachment,
+    AuditRecord,
+    DeclarationYear,
+    Organisation,
+    ProfessionalField,
+    Trainee,
+    User,
+    Workshop,
+)
+
+# Capability names used by views (``capability`` attribute) and templates.
+MANAGE_REFERENCE = "manage_reference"
+MANAGE_ORGANISATIONS = "manage_organisations"
+MANAGE_USERS = "manage_users"
+VIEW_WORKSHOPS = "view_workshops"
+VIEW_TRAINEES = "view_trainees"
+VIEW_AUDIT = "view_audit"
+
+
+def level_of(user) -> int | None:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    return user.organisation.level
+
+
+def is_platform_admin(user) -> bool:
+    return bool(level_of(user)) and bool(user.is_platform_admin)
+
+
+def is_ministry(user) -> bool:
+    return level_of(user) == MINISTRY
+
+
+def is_province(user) -> bool:
+    return level_of(user) == PROVINCE
+
+
+def is_unit(user) -> bool:
+    return level_of(user) == UNIT
+
+
+def sees_everything(user) -> bool:
+    """Ministry staff and platform administrators read every row."""
+    return is_ministry(user) or is_platform_admin(user)
+
+
+def has_capability(user, capability: str) -> bool:
+    if level_of(user) is None:
+        return False
+    if capability == MANAGE_REFERENCE:
+        return is_platform_admin(user)
+    if capability in (MANAGE_ORGANISATIONS, MANAGE_USERS):
+        return is_platform_admin(user) or is_province(user)
+    if capability in (VIEW_WORKSHOPS, VIEW_TRAINEES):
+        return True
+    if capability == VIEW_AUDIT:
+        return sees_everything(user) or is_province(user)
+    raise ValueError(f"unknown capability {capability!r}")
+
+
+# Scoping: each returns the query narrowed to the rows the user may read.
+
+
+def scope_organisations(query, user):
+    if sees_everything(user):
+        return query
+    return query.where(Organisation.path.startswith(user.organisation.path))
+
+
+def _subtree_ids(user):
+    return user.organisation.subtree_ids()
+
+
+def scope_users(query, user):
+    if is_platform_admin(user):
+        return query
+    if not is_province(user):
+        return query.where(User.id == user.id)
+    return query.where(User.organisation.in_(_subtree_ids(user)))
+
+
+def scope_workshops(query, user):
+    if sees_everything(user):
+        return query
+    return query.where(Workshop.organisation.in_(_subtree_ids(user)))
+
+
+def scope_trainees(query, user):
+    if sees_everything(user):
+        return query
+    workshops = Workshop.select(Workshop.id).where(Workshop.organisation.in_(_subtree_ids(user)))
+    return query.where(Trainee.workshop.in_(workshops))
+
+
+def scope_audit(query, user):
+    if sees_everything(user):
+        return query
+    return query.where(AuditRecord.organisation.in_(_subtree_ids(user)))
+
+
+def scope_attachments(query, user):
+    if sees_everything(user):
+        return query
+    return query.where(Attachment.organisation.in_(_subtree_ids(user)))
+
+
+def scope_reference(query, user):
+    """Reference data (fields, years) is readable by every signed-in user."""
+    return query
+
+
+_SCOPES = {
+    Organisation: scope_organisations,
+    User: scope_users,
+    Workshop: scope_workshops,
+    Trainee: scope_trainees,
+    AuditRecord: scope_audit,
+    Attachment: scope_attachments,
+    ProfessionalField: scope_reference,
+    DeclarationYear: scope_reference,
+}
+
+
+def scope_for_model(model):
+    """The scoping function of ``model``; a model without one is an error, never unscoped."""
+    return _SCOPES[model]
+
+
+def in_subtree(user, organisation) -> bool:
+    """Whether ``organisation`` is the user's own organisation or below it."""
+    if organisation is None or level_of(user) is None:
+        return False
+    return sees_everything(user) or organisation.path.startswith(user.organisation.path)
+
+
+def can_view_workshop(user, workshop) -> bool:
+    return in_subtree(user, workshop.organisation)
+
+
+def can_view_attachment(user, attachment) -> bool:
+    return in_subtree(user, attachment.organisation)
+
+
+def can_manage_organisation(user, organisation) -> bool:
+    """Edit or deactivate an organisation: administrators, or a province below itself."""
+    if is_platform_admin(user):
+        return True
+    return is_province(user) and organisation.id != user.organisation_id and in_subtree(user, organisation)
+
+
+def can_add_child_organisation(user, parent) -> bool:
+    if parent is None or parent.level >= UNIT:
+        return False
+    if is_platform_admin(user):
+        return True
+    return is_province(user) and in_subtree(user, parent)
+
+
+def can_manage_user(user, target) -> bool:
+    """Edit, deactivate or reset the password of ``target``."""
+    if is_platform_admin(user):
+        return True
+    if not is_province(user) or target.is_platform_admin:
+        return False
+    return in_subtree(user, target.organisation)
+
+
+def can_place_user_in(user, organisation) -> bool:
+    if is_platform_admin(user):
+        return True
+    return is_province(user) and in_subtree(user, organisation)
