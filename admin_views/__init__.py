@@ -1,0 +1,39 @@
+"""Flask-Admin set-up: the menu and the views of the back office."""
+
+from pathlib import Path
+
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import lazy_gettext as _l
+
+from models import AuditRecord, DeclarationYear, Organisation, ProfessionalField, User, Workshop
+
+from .audit import AuditRecordAdmin
+from .dashboard import DashboardView
+from .organisations import OrganisationAdmin
+from .reference import DeclarationYearAdmin, ProfessionalFieldAdmin
+from .users import UserAdmin
+from .workshops import WorkshopAdmin
+
+
+def init_admin(app):
+    """Create the Admin object with every view; each app gets its own view instances."""
+    admin = Admin(
+        app,
+        name=_l("Zhigeng back office"),
+        url="/admin",
+        index_view=DashboardView(name=_l("Home"), url="/admin", endpoint="admin"),
+        theme=Bootstrap4Theme(base_template="admin/zhigeng_master.html", fluid=True),
+        translations_path=str(Path(__file__).resolve().parent.parent / "translations"),
+    )
+    workshops = WorkshopAdmin(Workshop, name=_l("Workshops"), endpoint="workshops", category=_l("Workshop declarations"))
+    admin.add_view(workshops)
+    admin.workshop_view = workshops
+
+    system = _l("System")
+    admin.add_view(OrganisationAdmin(Organisation, name=_l("Organisations"), endpoint="organisations", category=system))
+    admin.add_view(UserAdmin(User, name=_l("Users"), endpoint="users", category=system))
+    admin.add_view(ProfessionalFieldAdmin(ProfessionalField, name=_l("Fields"), endpoint="fields", category=system))
+    admin.add_view(DeclarationYearAdmin(DeclarationYear, name=_l("Years"), endpoint="years", category=system))
+    admin.add_view(AuditRecordAdmin(AuditRecord, name=_l("Audit trail"), endpoint="audit", category=system))
+    return admin

@@ -1,0 +1,44 @@
+"""Read-only audit trail."""
+
+from flask_babel import lazy_gettext as _l
+
+from services import permissions
+
+from .base import ReadOnlyModelView
+
+
+class AuditRecordAdmin(ReadOnlyModelView):
+    """Audit records can be read and filtered, never created, edited or deleted here."""
+
+    capability = permissions.VIEW_AUDIT
+    scope = staticmethod(permissions.scope_audit)
+
+    column_list = (
+        "created_at",
+        "actor_name",
+        "organisation",
+        "action",
+        "object_type",
+        "object_label",
+        "old_status",
+        "new_status",
+        "reason",
+    )
+    column_labels = {
+        "created_at": _l("Time"),
+        "actor_name": _l("User"),
+        "organisation": _l("Organisation"),
+        "action": _l("Action"),
+        "object_type": _l("Object type"),
+        "object_label": _l("Object"),
+        "object_id": _l("Object id"),
+        "old_status": _l("Old status"),
+        "new_status": _l("New status"),
+        "reason": _l("Reason"),
+        "detail": _l("Detail"),
+    }
+    column_details_list = column_list + ("object_id", "detail")
+    column_default_sort = ("created_at", True)
+    column_filters = ("action", "object_type")
+    column_searchable_list = ("object_label", "actor_name")
+    column_sortable_list = ("created_at",)

@@ -1,0 +1,64 @@
+"""Command-line tasks: ``flask --app app db upgrade``, ``create-admin``, ``load-demo``."""
+
+import logging
+
+import click
+from flask.cli import AppGroup
+
+from migrations import migrate
+from models import Organisation, db
+
+logger = logging.getLogger(__name__)
+
+db_cli = AppGroup("db", help="Database schema commands.")
+
+
+def prepare_database(demo: bool = False) -> None:
+    """Bring the schema up to date; with ``demo``, load the demo data into an empty database."""
+    with db.connection_context():
+        applied = migrate()
+        if applied:
+            logger.info("Schema migrations applied: %s", ", ".join(applied))
+        if demo:
+            if Organisation.select().exists():
+                logger.info("The database already holds data; demo data not loaded again")
+            else:
+                from services.demo import load_demo
+
+                load_demo()
+                logger.info("Demo data loaded")
+
+
+@db_cli.command("upgrade")
+def upgrade_command():
+    """Create the schema or apply pending migrations."""
+    with db.connection_context():
+        applied = migrate()
+    click.echo("applied: " + (", ".join(applied) if applied else "nothing, schema is current"))
+
+
+@click.command("create-admin")
+@click.option("--username", required=True, help="login name of the new platform administrator")
+@click.option("--name", "display_name", default="平台管理员", help="display name")
+@click.password_option(help="initial password")
+def create_admin_command(username, display_name, password):
+    """Create a platform administrator in the ministry organisation."""
+    from services.accounts import create_platform_admin
+
+    with db.connection_context():
+        migrate()
+        user = create_platform_admin(username, display_name, password)
+    click.echo(f"created platform administrator {user.username}")
+
+
+@click.command("load-demo")
+def load_demo_command():
+    """Load the demo organisation tree, accounts and workshops into an empty database."""
+    prepare_database(demo=True)
+    click.echo("demo data ready; accounts use the password Demo#2026")
+
+
+def register_commands(app):
+    app.cli.add_command(db_cli)
+    app.cli.add_command(create_admin_command)
+    app.cli.add_command(load_demo_command)
