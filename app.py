@@ -131,6 +131,10 @@ def create_app(config=None):
     app.register_blueprint(public_bp)
     init_admin(app)
 
+    from services import audit
+
+    app.jinja_env.globals.update(describe_action=audit.describe_action, describe_status=audit.describe_status)
+
     from commands import register_commands
 
     register_commands(app)

@@ -2,9 +2,16 @@
 
 from flask_babel import lazy_gettext as _l
 
-from services import permissions
+from services import audit, permissions
 
 from .base import ReadOnlyModelView
+
+OBJECT_TYPES = {
+    "workshop": _l("Workshop"),
+    "user": _l("User"),
+    "organisation": _l("Organisation"),
+    "trainee": _l("Trainee"),
+}
 
 
 class AuditRecordAdmin(ReadOnlyModelView):
@@ -42,3 +49,10 @@ class AuditRecordAdmin(ReadOnlyModelView):
     column_filters = ("action", "object_type")
     column_searchable_list = ("object_label", "actor_name")
     column_sortable_list = ("created_at",)
+    column_formatters = {
+        "action": lambda v, c, m, n: audit.describe_action(m.action),
+        "old_status": lambda v, c, m, n: audit.describe_status(m.action, m.old_status),
+        "new_status": lambda v, c, m, n: audit.describe_status(m.action, m.new_status),
+        "object_type": lambda v, c, m, n: OBJECT_TYPES.get(m.object_type, m.object_type),
+    }
+    column_formatters_detail = column_formatters

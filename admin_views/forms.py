@@ -1,7 +1,8 @@
 """Form pieces shared by the admin views."""
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField
+from wtforms import DecimalField, IntegerField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 
 
 class AdminForm(FlaskForm):
@@ -42,9 +43,9 @@ class ScopedSelectField(SelectField):
         return int(value)
 
     def set_rows(self, rows, label=str):
-        choices = [(row.id, label(row)) for row in rows]
+        choices = [SelectChoice(row.id, label(row)) for row in rows]
         if self.allow_blank:
-            choices.insert(0, (None, self.blank_text))
+            choices.insert(0, SelectChoice(None, self.blank_text))
         self.choices = choices
 
     def pre_validate(self, form):
@@ -62,3 +63,21 @@ class TextField(StringField):
 
     def __init__(self, label=None, validators=None, filters=(), **kwargs):
         super().__init__(label, validators, filters=(_strip, *filters), **kwargs)
+
+
+class _BlankIsNone:
+    """An empty input gives None without a parse error; the form's validators decide whether that is allowed."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not str(valuelist[0]).strip():
+            self.data = None
+            return
+        super().process_formdata(valuelist)
+
+
+class BlankIntegerField(_BlankIsNone, IntegerField):
+    pass
+
+
+class BlankDecimalField(_BlankIsNone, DecimalField):
+    pass

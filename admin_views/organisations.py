@@ -84,7 +84,7 @@ class OrganisationAdmin(SecureModelView):
 
     def create_form(self, obj=None):
         form = super().create_form(obj)
-        parents = self.get_query().where(Organisation.level < UNIT, Organisation.is_active == True)  # noqa: E712
+        parents = self.get_query().where(Organisation.level < UNIT, Organisation.is_active)
         form.parent.set_rows(parents.order_by(Organisation.path), label=lambda o: f"{o.name}（{o.level_label}）")
         return form
 

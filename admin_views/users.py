@@ -83,9 +83,7 @@ class UserAdmin(SecureModelView):
     form = UserForm
 
     def _fill_choices(self, form):
-        organisations = permissions.scope_organisations(Organisation.select(), current_user).where(
-            Organisation.is_active == True  # noqa: E712
-        )
+        organisations = permissions.scope_organisations(Organisation.select(), current_user).where(Organisation.is_active)
         form.organisation.set_rows(organisations.order_by(Organisation.path), label=lambda o: f"{o.name}（{o.level_label}）")
         if not permissions.is_platform_admin(current_user):
             del form.is_platform_admin

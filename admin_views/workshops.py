@@ -2,15 +2,19 @@
 
 from flask import url_for
 from flask_admin import expose
+from flask_admin.actions import action
 from flask_admin.contrib.peewee.filters import FilterEqual
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from markupsafe import Markup, escape
 from peewee import DatabaseError
 
-from models import DeclarationStatus, ProfessionalField, Workshop
-from services import permissions
+from models import DeclarationStatus, Organisation, ProfessionalField, Workshop
+from services import permissions, workflow
 
 from .base import ReadOnlyModelView
+from .declarations import BULK_ACTIONS, DeclarationPages, row_buttons, timeline_of
 
 
 def status_badge(code, labels):
@@ -21,7 +25,7 @@ def _period(view, context, model, name):
     if not model.start_date:
         return ""
     end = model.end_date.strftime("%Y-%m-%d") if model.end_date else ""
-    return f"{model.start_date:%Y-%m-%d} 至 {end}"
+    return _("%(start)s to %(end)s", start=model.start_date.strftime("%Y-%m-%d"), end=end)
 
 
 def _attachment_link(view, context, model, name):
@@ -32,6 +36,15 @@ def _attachment_link(view, context, model, name):
     )
 
 
+def _organisation_options():
+    try:
+        query = permissions.scope_organisations(Organisation.select(), current_user).order_by(Organisation.path)
+        return [(str(o.id), o.name) for o in query]
+    except (DatabaseError, AttributeError):
+        # No table before the first migration, and no user outside a request.
+        return []
+
+
 def _field_options():
     try:
         return [(str(f.id), f.name) for f in ProfessionalField.select().order_by(ProfessionalField.sort_order)]
@@ -40,8 +53,8 @@ def _field_options():
         return []
 
 
-class WorkshopAdmin(ReadOnlyModelView):
-    """Declared workshops with the columns of the declaration list."""
+class WorkshopAdmin(DeclarationPages, ReadOnlyModelView):
+    """Declared workshops: the list per role with its buttons, details with the timeline, declaration pages."""
 
     capability = permissions.VIEW_WORKSHOPS
     scope = staticmethod(permissions.scope_workshops)
@@ -107,8 +120,32 @@ class WorkshopAdmin(ReadOnlyModelView):
         FilterEqual(column=Workshop.year, name=_l("Year")),
         FilterEqual(column=Workshop.status, name=_l("Approval status"), options=list(DeclarationStatus.LABELS.items())),
         FilterEqual(column=Workshop.field, name=_l("Field"), options=_field_options),
+        FilterEqual(column=Workshop.organisation, name=_l("Declaring organisation"), options=_organisation_options),
     )
     can_export = True
+    list_template = "admin/workshops/list.html"
+    details_template = "admin/workshops/details.html"
+
+    def render(self, template, **kwargs):
+        kwargs.setdefault("row_buttons", lambda row: row_buttons(current_user, row, self))
+        kwargs.setdefault("can_declare", workflow.can_declare(current_user))
+        if template == self.details_template and "model" in kwargs:
+            kwargs["timeline"] = timeline_of(kwargs["model"])
+            kwargs["buttons"] = row_buttons(current_user, kwargs["model"], self)[1:]
+        return super().render(template, **kwargs)
+
+    def is_action_allowed(self, name):
+        if name in BULK_ACTIONS:
+            return permissions.is_ministry(current_user)
+        return super().is_action_allowed(name)
+
+    @action("approve", _l("Approve"))
+    def action_approve(self, ids):
+        return self._bulk_confirmation("approve", ids)
+
+    @action("reject", _l("Reject declaration"))
+    def action_reject(self, ids):
+        return self._bulk_confirmation("reject", ids)
 
     @expose("/")
     def index_view(self):
@@ -118,6 +155,6 @@ class WorkshopAdmin(ReadOnlyModelView):
 
     def list_url(self, **criteria):
         """URL of the list filtered by ``year``, ``status`` or ``field`` (the filters above, by position)."""
-        positions = {"year": 0, "status": 1, "field": 2}
+        positions = {"year": 0, "status": 1, "field": 2, "organisation": 3}
         args = {f"flt{i}_{positions[key]}": value for i, (key, value) in enumerate(criteria.items())}
         return url_for(f"{self.endpoint}.index_view", **args)

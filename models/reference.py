@@ -15,6 +15,11 @@ class ProfessionalField(BaseModel):
     def __str__(self):
         return self.name
 
+    @classmethod
+    def in_use(cls):
+        """Fields offered in forms, in their sort order."""
+        return cls.select().where(cls.is_active).order_by(cls.sort_order, cls.id)
+
 
 class DeclarationYear(BaseModel):
     """A programme year (年度); only open years can receive new declarations."""
@@ -24,3 +29,7 @@ class DeclarationYear(BaseModel):
 
     def __str__(self):
         return str(self.year)
+
+    @classmethod
+    def open_years(cls) -> list[int]:
+        return [row.year for row in cls.select().where(cls.is_open).order_by(cls.year)]

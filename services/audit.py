@@ -2,9 +2,39 @@
 
 import logging
 
-from models import AuditRecord, Organisation, Trainee, User, Workshop
+from flask_babel import lazy_gettext as _l
+
+from models import AuditRecord, DeclarationStatus, Organisation, Trainee, User, Workshop
 
 logger = logging.getLogger(__name__)
+
+# Labels of audit actions. The workflow registers one per transition.
+ACTION_LABELS = {
+    "create": _l("Declaration created"),
+    "edit": _l("Declaration edited"),
+    "delete": _l("Draft deleted"),
+    "password_reset": _l("Password reset"),
+    "password_change": _l("Password changed"),
+}
+# Status labels per action, for actions that move a status other than the declaration's.
+ACTION_STATUS_LABELS: dict[str, dict] = {}
+
+
+def register_action(action: str, label, status_labels: dict | None = None) -> None:
+    """Name an audit action (and the labels of the statuses it moves) for the timeline and the audit list."""
+    ACTION_LABELS[action] = label
+    if status_labels is not None:
+        ACTION_STATUS_LABELS[action] = status_labels
+
+
+def describe_action(action: str) -> str:
+    return str(ACTION_LABELS.get(action, action))
+
+
+def describe_status(action: str, code: str) -> str:
+    if not code:
+        return ""
+    return str(ACTION_STATUS_LABELS.get(action, DeclarationStatus.LABELS).get(code, code))
 
 
 def _describe(obj):

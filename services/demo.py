@@ -6,11 +6,16 @@ numbers are generated with a valid check character. The demo password is public.
 
 import datetime
 import decimal
+import io
 import logging
 import random
+import zipfile
+
+from werkzeug.datastructures import FileStorage
 
 from models import DeclarationStatus, DeclarationYear, ProfessionalField, Trainee, Workshop, db
 
+from . import declarations, workflow
 from .accounts import create_organisation, create_user
 from .crypto import cipher
 from .idnumbers import mask, with_check_digit
@@ -93,11 +98,12 @@ def _accounts(root, provinces, units):
         "unit-a2": create_user("unit-a2", "江苏农科院申报员", units["a2"], DEMO_PASSWORD),
         "unit-b1": create_user("unit-b1", "华南理工申报员", units["b1"], DEMO_PASSWORD),
         "unit-b2": create_user("unit-b2", "省人民医院申报员", units["b2"], DEMO_PASSWORD),
+        "unit-c1": create_user("unit-c1", "中国电子学会申报员", units["c1"], DEMO_PASSWORD),
     }
     return accounts
 
 
-# (key, declaring organisation, status, project name, field index, self-funded, start month)
+# (key, declaring organisation, final status, project name, field index, self-funded, start month)
 WORKSHOPS = [
     ("ai", "a1", DeclarationStatus.APPROVED, "新一代人工智能与智能制造高级研修班", 0, False, 5),
     ("materials", "a1", DeclarationStatus.INITIAL_SUBMITTED, "先进高分子材料创新应用高级研修班", 4, False, 9),
@@ -113,38 +119,91 @@ WORKSHOPS = [
     ("electronics", "c1", DeclarationStatus.INITIAL_SUBMITTED, "电子信息技术前沿高级研修班", 0, False, 9),
 ]
 
+REJECTION_REASON = "研修计划中课程安排不完整，请补充每日课程与授课专家后重新提交。"
 
-def _workshops(provinces, units, accounts, fields, rng):
+# The workflow steps that lead a new draft to each final status, as (actor, action).
+PATHS = {
+    DeclarationStatus.DRAFT: [],
+    DeclarationStatus.INITIAL_SUBMITTED: [("unit", "submit")],
+    DeclarationStatus.INITIAL_REJECTED: [("unit", "submit"), ("province", "initial_reject")],
+    DeclarationStatus.INITIAL_APPROVED: [("unit", "submit"), ("province", "initial_approve")],
+    DeclarationStatus.MINISTRY_SUBMITTED: [
+        ("unit", "submit"),
+        ("province", "initial_approve"),
+        ("province", "forward_to_ministry"),
+    ],
+    DeclarationStatus.APPROVED: [
+        ("unit", "submit"),
+        ("province", "initial_approve"),
+        ("province", "forward_to_ministry"),
+        ("ministry", "approve"),
+    ],
+    DeclarationStatus.REJECTED: [
+        ("unit", "submit"),
+        ("province", "initial_approve"),
+        ("province", "forward_to_ministry"),
+        ("ministry", "reject"),
+    ],
+}
+PATHS[DeclarationStatus.SELF_HOSTED] = PATHS[DeclarationStatus.REJECTED] + [("unit", "self_host")]
+# A province's own declaration goes straight to the ministry.
+PROVINCE_STEPS = {"submit": "submit_own_to_ministry", "initial_approve": None, "forward_to_ministry": None}
+
+CREATORS = {"a1": "unit-a1", "a2": "unit-a2", "b1": "unit-b1", "b2": "unit-b2", "c1": "unit-c1", "a": "prov-a", "b": "prov-b"}
+PROVINCE_OF = {"a1": "prov-a", "a2": "prov-a", "b1": "prov-b", "b2": "prov-b", "c1": "prov-c", "a": "prov-a", "b": "prov-b"}
+
+
+def _demo_archive(name: str) -> FileStorage:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("申报表（盖章扫描件）.txt", f"{name} 申报表扫描件（演示文件）".encode())
+    buffer.seek(0)
+    return FileStorage(stream=buffer, filename=f"{name}申报材料.zip")
+
+
+def _declare(key, owner, name, field, self_funded, month, accounts):
+    creator = accounts[CREATORS[owner]]
+    organisation = creator.organisation
+    start = datetime.date(2026, month, 10)
+    data = {
+        "year": 2026,
+        "name": name,
+        "host_unit": organisation.name,
+        "field": field.id,
+        "is_featured": key == "ai",
+        "featured_years": 3 if key == "ai" else None,
+        "self_funded": self_funded,
+        "amount": None if self_funded else decimal.Decimal("20.00"),
+        "purpose": f"围绕{field.name}领域的关键问题，组织高层次专业技术人才开展研修，提升创新能力。",
+        "start_date": start,
+        "end_date": start + datetime.timedelta(days=6),
+        "place": organisation.region,
+        "contact_person": organisation.contact_person,
+        "contact_phone": organisation.phone,
+        "planned_trainees": 60,
+    }
+    return declarations.create_declaration(creator, data, _demo_archive(name))
+
+
+def _walk(workshop, owner, final_status, accounts):
+    """Move a new draft to its final status through the workflow, as the real users would."""
+    actors = {"unit": accounts[CREATORS[owner]], "province": accounts[PROVINCE_OF[owner]], "ministry": accounts["ministry"]}
+    for actor, action in PATHS[final_status]:
+        if owner in ("a", "b"):
+            action = PROVINCE_STEPS.get(action, action)
+            if action is None:
+                continue
+            actor = "province" if actor == "unit" else actor
+        reason = REJECTION_REASON if workflow.TRANSITIONS[action].needs_reason else ""
+        workflow.perform(actors[actor], workshop.id, action, reason)
+
+
+def _workshops(accounts, fields):
     created = {}
-    creators = {"a1": "unit-a1", "a2": "unit-a2", "b1": "unit-b1", "b2": "unit-b2", "c1": "prov-c", "a": "prov-a", "b": "prov-b"}
     for key, owner, status, name, field_index, self_funded, month in WORKSHOPS:
-        organisation = units.get(owner) or provinces[owner]
-        start = datetime.date(2026, month, 10)
-        reason = ""
-        if status in (DeclarationStatus.INITIAL_REJECTED, DeclarationStatus.REJECTED):
-            reason = "研修计划中课程安排不完整，请补充每日课程与授课专家后重新提交。"
-        created[key] = Workshop.create(
-            year=2026,
-            name=name,
-            organisation=organisation,
-            declared_on=datetime.date(2026, 3, 1) + datetime.timedelta(days=rng.randrange(0, 30)),
-            host_unit=organisation.name,
-            field=fields[field_index],
-            is_featured=key == "ai",
-            featured_years=3 if key == "ai" else None,
-            self_funded=self_funded,
-            amount=None if self_funded else decimal.Decimal("20.00"),
-            purpose=f"围绕{fields[field_index].name}领域的关键问题，组织高层次专业技术人才开展研修，提升创新能力。",
-            start_date=start,
-            end_date=start + datetime.timedelta(days=6),
-            place=organisation.region,
-            contact_person=organisation.contact_person,
-            contact_phone=organisation.phone,
-            planned_trainees=60,
-            status=status,
-            last_reason=reason,
-            created_by=accounts[creators[owner]],
-        )
+        workshop = _declare(key, owner, name, fields[field_index], self_funded, month, accounts)
+        _walk(workshop, owner, status, accounts)
+        created[key] = Workshop.get_by_id(workshop.id)
     return created
 
 
@@ -179,7 +238,7 @@ def load_demo():
             DeclarationYear.create(year=year, is_open=year >= 2026)
         root, provinces, units = _organisations()
         accounts = _accounts(root, provinces, units)
-        workshops = _workshops(provinces, units, accounts, fields, rng)
+        workshops = _workshops(accounts, fields)
         index = _trainees(workshops["ai"], 12, rng, 0)
         _trainees(workshops["digital"], 8, rng, index)
     logger.info("Demo data loaded: %d workshops", len(workshops))

@@ -162,7 +162,7 @@ def save_upload(file_storage, *, allowed: dict, max_bytes: int, kind: str, organ
     except BaseException:
         target.unlink(missing_ok=True)
         raise
-    logger.info("Stored upload %s (%s bytes, kind %s) by user %s", attachment.id, size, kind, user.id)
+    logger.info("Stored upload %s (%s bytes, kind %s) by user %s", attachment.id, size, kind, user.id if user else "-")
     return attachment
 
 

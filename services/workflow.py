@@ -68,6 +68,17 @@ def _province_over(user, workshop):
     return permissions.is_province(user) and permissions.in_subtree(user, workshop.organisation)
 
 
+def _require_attachment(workshop):
+    """A declaration is submitted only with its stamped form attached."""
+    if not workshop.attachment_id:
+        raise ValidationFailed(
+            _(
+                "“%(name)s” has no declaration attachment. Upload the stamped form as zip, rar or 7z before submitting.",
+                name=workshop.name,
+            )
+        )
+
+
 @dataclass(frozen=True)
 class Transition:
     action: str
@@ -91,6 +102,7 @@ TRANSITIONS: dict[str, Transition] = {}
 def register(*transitions: Transition) -> None:
     for transition in transitions:
         TRANSITIONS[transition.action] = transition
+        audit.register_action(transition.action, transition.label, STATUS_FIELDS.get(transition.column))
 
 
 register(
@@ -101,6 +113,7 @@ register(
         (S.DRAFT, S.INITIAL_REJECTED, S.REJECTED),
         S.INITIAL_SUBMITTED,
         _declared_by_own_unit,
+        precondition=_require_attachment,
     ),
     Transition(
         "initial_approve",
@@ -126,6 +139,7 @@ register(
         (S.DRAFT, S.REJECTED),
         S.MINISTRY_SUBMITTED,
         _declared_by_own_province,
+        precondition=_require_attachment,
     ),
     Transition(
         "forward_to_ministry",

@@ -2,9 +2,11 @@
 
 import datetime
 import decimal
+import io
 import itertools
 import os
 import re
+import zipfile
 
 import peewee
 import pytest
@@ -151,9 +153,33 @@ def reference_data(app):
     return {"field": field}
 
 
+def zip_bytes(name="申报表.pdf", content=b"%PDF-1.4 scanned form"):
+    """A small real zip archive, as a unit would pack its stamped declaration form."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(name, content)
+    return buffer.getvalue()
+
+
 @pytest.fixture
-def make_workshop(app, reference_data):
-    """Factory: ``make_workshop(org, status=draft, **fields)`` creates a complete declaration."""
+def make_attachment(app):
+    """Factory: ``make_attachment(org, user=None)`` stores a real zip file as a declaration attachment."""
+    from werkzeug.datastructures import FileStorage
+
+    from services import storage
+
+    def factory(organisation, user=None, filename="申报材料.zip", data=None):
+        upload = FileStorage(stream=io.BytesIO(data or zip_bytes()), filename=filename)
+        return storage.save_upload(
+            upload, allowed=storage.ARCHIVE_TYPES, max_bytes=1 << 20, kind="declaration", organisation=organisation, user=user
+        )
+
+    return factory
+
+
+@pytest.fixture
+def make_workshop(app, reference_data, make_attachment):
+    """Factory: ``make_workshop(org, status=draft, **fields)`` creates a complete declaration with its attachment."""
 
     def factory(organisation, status=DeclarationStatus.DRAFT, **fields):
         values = dict(
@@ -173,6 +199,8 @@ def make_workshop(app, reference_data):
             status=status,
         )
         values.update(fields)
+        if "attachment" not in values:
+            values["attachment"] = make_attachment(organisation)
         return Workshop.create(**values)
 
     return factory
