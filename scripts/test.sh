@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 # Debian packages: a TrueType CJK font for PDFs, Chromium for browser tests,
 # poppler for rendering PDF pages in tests.
 missing=()
-for pkg in fonts-wqy-zenhei chromium chromium-driver poppler-utils; do
+for pkg in fonts-wqy-zenhei chromium chromium-l10n chromium-driver poppler-utils; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
