@@ -272,3 +272,12 @@ def org_lookup():
         return Organisation.get(Organisation.name == name)
 
     return lookup
+
+
+@pytest.fixture(scope="session")
+def scoreboard():
+    """The run's scoreboard; saved to test-artifacts/ when the session ends."""
+    from tests.scoreboard import SCOREBOARD
+
+    yield SCOREBOARD
+    SCOREBOARD.save()

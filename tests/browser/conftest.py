@@ -116,9 +116,25 @@ class Visitor:
     def text(self):
         return self.page.inner_text("body")
 
+    def all_text(self):
+        """Text of the page including hidden menus, titles and placeholders.
+
+        Scripts and Flask-Admin's hidden JSON data blocks for the filter widgets
+        are left out: they are data read by scripts, not text shown to people.
+        """
+        return self.page.evaluate(
+            """() => {
+                const copy = document.body.cloneNode(true);
+                copy.querySelectorAll('script, style, noscript, #filter-groups-data, #active-filters-data').forEach((node) => node.remove());
+                const attributes = Array.from(document.querySelectorAll('[title], [placeholder], [aria-label], [alt]'))
+                    .map((node) => [node.title, node.placeholder, node.getAttribute('aria-label'), node.alt].join(' '));
+                return copy.textContent + ' ' + attributes.join(' ') + ' ' + document.title;
+            }"""
+        )
+
     def check_language(self):
-        """Record Latin words on the page that are not on the allowed list."""
-        words = set(re.findall(r"[A-Za-z]{3,}", self.text()))
+        """Record Latin words on the page, hidden ones included, that are not on the allowed list."""
+        words = set(re.findall(r"[A-Za-z]{3,}", self.all_text()))
         unexpected = sorted(word for word in words if word not in ALLOWED_WORDS)
         if unexpected:
             self.english.append((self.page.url, unexpected))

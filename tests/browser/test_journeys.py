@@ -80,5 +80,5 @@ def test_declaration_to_bulk_approval(visitor, declaration_archive):
     ministry.shot("09-timeline")
 
     for person in (unit, province, ministry):
-        assert person.errors == []
-        assert person.english == []
+        assert person.errors == [], person.errors
+        assert person.english == [], person.english

@@ -1,0 +1,109 @@
+"""The attack world: two provinces with two units each, every role, and rows of every kind per unit."""
+
+import random
+from dataclasses import dataclass, field
+
+import pytest
+
+from models import ALL_MODELS, DeclarationStatus, Organisation, User
+from services import audit
+from services.demo import synthetic_id_number
+
+S = DeclarationStatus
+WORKSHOP_STATUSES = [S.DRAFT, S.INITIAL_SUBMITTED, S.INITIAL_APPROVED, S.MINISTRY_SUBMITTED, S.APPROVED]
+ROWS_PER_KIND = 5
+
+
+@dataclass
+class World:
+    organisations: dict
+    users: dict
+    # model class -> list of (row, marker text that identifies it on a page)
+    rows: dict = field(default_factory=dict)
+
+    def add(self, row, marker):
+        self.rows.setdefault(type(row), []).append((row, marker))
+
+    def foreign_rows(self, user, model):
+        """Rows of ``model`` owned outside the user's subtree and not by one of its ancestors."""
+        return [(row, marker) for row, marker in self.rows.get(model, []) if is_foreign(user, owner_of(row))]
+
+    def own_rows(self, user, model):
+        """Rows of ``model`` owned by the user's organisation or one below it."""
+        prefix = user.organisation.path
+        return [(row, marker) for row, marker in self.rows.get(model, []) if owner_of(row).path.startswith(prefix)]
+
+    def foreign_markers(self, user):
+        return [marker for model in self.rows for _row, marker in self.foreign_rows(user, model)]
+
+
+def owner_of(row):
+    """The organisation whose subtree owns ``row``; the sweep refuses models it cannot place."""
+    from models import Attachment, AuditRecord, Trainee, Workshop
+
+    if isinstance(row, Organisation):
+        return row
+    if isinstance(row, (User, Workshop, Attachment, AuditRecord)):
+        return row.organisation
+    if isinstance(row, Trainee):
+        return row.workshop.organisation
+    raise LookupError(f"no owner rule for {type(row).__name__}")
+
+
+def is_foreign(user, organisation):
+    own = user.organisation
+    in_subtree = organisation.path.startswith(own.path)
+    is_ancestor = own.path.startswith(organisation.path)
+    return not (in_subtree or is_ancestor)
+
+
+@pytest.fixture
+def world(org_tree, make_user, make_workshop, make_attachment, make_trainee):
+    """Every kind of row, ROWS_PER_KIND per unit and province, each with a unique marker."""
+    rng = random.Random(7)
+    organisations = {key: org_tree[key] for key in ("ministry", "prov_a", "prov_b", "unit_a1", "unit_a2", "unit_b1", "unit_b2")}
+    users = {key.removeprefix("user_"): org_tree[key] for key in org_tree if key.startswith("user_")}
+    users["admin"] = org_tree["admin"]
+    users["deactivated"] = make_user(org_tree["unit_a1"], username="gone-a1", is_active=False)
+    world = World(organisations, users)
+    for organisation in organisations.values():
+        world.add(organisation, organisation.name)
+    for user in users.values():
+        world.add(user, user.username)
+
+    for key in ("prov_a", "prov_b", "unit_a1", "unit_a2", "unit_b1", "unit_b2"):
+        organisation = organisations[key]
+        code = key.replace("unit_", "").replace("prov_", "P").upper()
+        actor = users[key]
+        for index, status in enumerate(WORKSHOP_STATUSES):
+            attachment = make_attachment(organisation, filename=f"附件{code}{index}.zip")
+            world.add(attachment, attachment.original_name)
+            workshop = make_workshop(organisation, status=status, name=f"高研班{code}{index}", attachment=attachment)
+            world.add(workshop, workshop.name)
+            world.add(audit.record(actor, "edit", workshop, status, status), workshop.name)
+            trainee = make_trainee(workshop, synthetic_id_number(rng), name=f"学员{code}{index}")
+            world.add(trainee, trainee.name)
+    return world
+
+
+def snapshot():
+    """Every row of every table, for comparing before and after an attack."""
+    state = {}
+    for model in ALL_MODELS:
+        rows = []
+        for row in model.select().order_by(model.id).dicts():
+            row.pop("last_login_at", None)
+            rows.append(row)
+        state[model.__name__] = rows
+    return state
+
+
+def changed_rows(before, after):
+    """Rows added, removed or changed between two snapshots."""
+    count = 0
+    for table, rows in before.items():
+        old = {row["id"]: row for row in rows}
+        new = {row["id"]: row for row in after[table]}
+        count += len(old.keys() ^ new.keys())
+        count += sum(1 for key in old.keys() & new.keys() if old[key] != new[key])
+    return count

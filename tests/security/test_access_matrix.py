@@ -1,0 +1,221 @@
+"""Every admin path tried on rows of another subtree: nothing succeeds, nothing foreign shows, nothing changes."""
+
+import re
+
+import pytest
+
+from admin_views.base import SecureModelView
+from models import DeclarationYear, ProfessionalField
+from tests.conftest import csrf_token, login
+from tests.security.conftest import changed_rows, snapshot
+
+ATTACKERS = ["prov_a", "unit_a1", "unit_b2"]
+# Reference data is shared by everyone and managed by platform administrators.
+REFERENCE_MODELS = {ProfessionalField, DeclarationYear}
+GENERIC_ENDPOINTS = {
+    "index_view",
+    "details_view",
+    "edit_view",
+    "create_view",
+    "delete_view",
+    "action_view",
+    "export",
+    "ajax_lookup",
+    "ajax_update",
+    "static",
+}
+REFUSED_STATUSES = {302, 400, 403, 404}
+# Foreign rows tried per view and attacker; each is tried on every path.
+ROWS_SAMPLE = 3
+
+
+def model_views(app):
+    admin = app.extensions["admin"][0]
+    return [view for view in admin._views if isinstance(view, SecureModelView)]
+
+
+def view_url(view, name):
+    return f"{view.url}/{name}"
+
+
+LEAKS = []
+
+
+def refused(response, markers):
+    """Whether the response refused the request or at least showed none of the foreign markers."""
+    # The search box and the pager links repeat the user's own search term; that is not a leak.
+    body = re.sub(r'<input[^>]*name="search"[^>]*>', "", response.get_data(as_text=True))
+    body = re.sub(r"search(=|%3D)[^\"&%]*", "", body)
+    shown = [marker for marker in markers if marker in body]
+    if response.status_code in REFUSED_STATUSES or not shown:
+        return True
+    LEAKS.append((response.request.path, response.status_code, shown[:5]))
+    return False
+
+
+# Endpoints outside Flask-Admin's generic set, each with the request that tries
+# it on a foreign row: (method, url pattern with {id}, form data).
+ROUTE_ATTACKS = {
+    "workshops.edit_declaration_view": [
+        ("GET", "/admin/workshops/declare/edit/?id={id}", None),
+        ("POST", "/admin/workshops/declare/edit/?id={id}", {"name": "越权", "version": "1"}),
+    ],
+    "workshops.review_view": [("GET", "/admin/workshops/review/?id={id}", None)],
+    "workshops.transition_view": [
+        ("POST", "/admin/workshops/transition/", {"id": "{id}", "action": action})
+        for action in (
+            "submit",
+            "submit_own_to_ministry",
+            "forward_to_ministry",
+            "self_host",
+            "initial_approve",
+            "initial_reject",
+            "approve",
+            "reject",
+        )
+    ],
+    "workshops.delete_declaration_view": [("POST", "/admin/workshops/declare/delete/", {"id": "{id}"})],
+    "workshops.bulk_view": [
+        ("POST", "/admin/workshops/bulk/", {"rowid": "{id}", "action": "approve"}),
+        ("POST", "/admin/workshops/bulk/", {"rowid": "{id}", "action": "reject", "reason": "x"}),
+    ],
+    "users.reset_password_view": [("POST", "/admin/users/reset-password/", {"id": "{id}"})],
+    "files.download": [("GET", "/files/{id}", None)],
+}
+# The model whose foreign rows each custom endpoint is tried with.
+ROUTE_MODELS = {
+    "workshops.edit_declaration_view": "Workshop",
+    "workshops.review_view": "Workshop",
+    "workshops.transition_view": "Workshop",
+    "workshops.delete_declaration_view": "Workshop",
+    "workshops.bulk_view": "Workshop",
+    "users.reset_password_view": "User",
+    "files.download": "Attachment",
+}
+# Endpoints that take no row id; they create rows of the user's own organisation
+# or return files built for the user, and have tests of their own.
+NO_ROW_ENDPOINTS = {
+    "workshops.declare_view",
+    "workshops.template_view",
+    "workshops.upload_template_view",
+}
+
+
+def test_every_model_view_has_an_owner_rule(app, world):
+    from tests.security.conftest import owner_of
+
+    for view in model_views(app):
+        if view.model in REFERENCE_MODELS:
+            continue
+        rows = world.rows.get(view.model)
+        assert rows, f"the attack world has no {view.model.__name__} rows for view {view.endpoint}"
+        owner_of(rows[0][0])
+
+
+def test_every_admin_endpoint_is_swept(app):
+    prefixes = {view.endpoint for view in model_views(app)}
+    uncovered = []
+    for rule in app.url_map.iter_rules():
+        endpoint = rule.endpoint
+        view_name, _, method = endpoint.partition(".")
+        if view_name in prefixes and method in GENERIC_ENDPOINTS:
+            continue
+        if not (rule.rule.startswith("/admin") or rule.rule.startswith("/files")):
+            continue
+        if endpoint in ROUTE_ATTACKS or endpoint in NO_ROW_ENDPOINTS or endpoint in ("admin.index", "admin.static"):
+            continue
+        uncovered.append(endpoint)
+    assert uncovered == []
+
+
+def _attack_model_view(client, view, foreign, markers, board):
+    """Try every generic path of ``view`` on the foreign rows; return the count of leaks."""
+    leaks = 0
+    for url in (view_url(view, "?page_size=100"), view_url(view, "?search=" + foreign[0][1])):
+        response = client.get(url)
+        leaks += not board.attempt("access: list", refused(response, markers))
+    if view.can_export:
+        response = client.get(view_url(view, "export/xlsx/"))
+        body = response.data
+        leaked = any(marker.encode() in body for marker in markers)
+        leaks += not board.attempt("access: export", response.status_code in REFUSED_STATUSES or not leaked)
+    ids = [str(row.id) for row, _marker in foreign]
+    for row, marker in foreign:
+        for page in ("details/", "edit/"):
+            response = client.get(view_url(view, f"{page}?id={row.id}"))
+            leaks += not board.attempt(f"access: {page.strip('/')}", refused(response, [marker]))
+        token = csrf_token(client)
+        response = client.post(view_url(view, f"edit/?id={row.id}"), data={"csrf_token": token, "name": "越权修改"})
+        leaks += not board.attempt("access: edit POST", refused(response, [marker]))
+        response = client.post(view_url(view, "delete/"), data={"csrf_token": token, "id": row.id})
+        board.attempt("access: delete", response.status_code in REFUSED_STATUSES)
+        for name in list(view._actions_data):
+            response = client.post(view_url(view, "action/"), data={"csrf_token": token, "action": name, "rowid": ids})
+            leaks += not board.attempt("access: bulk action", refused(response, markers))
+        for name in view._form_ajax_refs or {}:
+            response = client.get(view_url(view, f"ajax/lookup/?name={name}&query=&limit=1000"))
+            leaks += not board.attempt("access: ajax lookup", refused(response, markers))
+        response = client.post(
+            view_url(view, "ajax/update/"), data={"csrf_token": token, "list_form_pk": row.id, "name": "越权修改"}
+        )
+        board.attempt("access: ajax update", response.status_code in REFUSED_STATUSES | {500})
+    return leaks
+
+
+def _attack_routes(client, world, user, board):
+    leaks = 0
+    by_name = {model.__name__: model for model in world.rows}
+    for endpoint, attempts in ROUTE_ATTACKS.items():
+        model = by_name[ROUTE_MODELS[endpoint]]
+        for row, marker in world.foreign_rows(user, model)[:3]:
+            for method, url, data in attempts:
+                if method == "GET":
+                    response = client.get(url.format(id=row.id))
+                else:
+                    form = {key: value.format(id=row.id) for key, value in data.items()}
+                    form["csrf_token"] = csrf_token(client)
+                    response = client.post(url.format(id=row.id), data=form)
+                leaks += not board.attempt(f"access: {endpoint}", refused(response, [marker]))
+    return leaks
+
+
+@pytest.mark.parametrize("attacker", ATTACKERS)
+def test_foreign_rows_unreachable(app, client, world, attacker, scoreboard):
+    user = world.users[attacker]
+    login(client, user.username)
+    markers = world.foreign_markers(user)
+    before = snapshot()
+
+    leaks = 0
+    for view in model_views(app):
+        if view.model in REFERENCE_MODELS:
+            continue
+        foreign = world.foreign_rows(user, view.model)
+        if foreign:
+            leaks += _attack_model_view(client, view, foreign[:ROWS_SAMPLE], markers, scoreboard)
+    leaks += _attack_routes(client, world, user, scoreboard)
+
+    lost = changed_rows(before, snapshot())
+    scoreboard.add("access: rows changed by attacks", rows_lost=lost)
+    assert leaks == 0, LEAKS
+    assert lost == 0
+
+
+@pytest.mark.parametrize("attacker", ATTACKERS)
+def test_own_rows_reachable(app, client, world, attacker, scoreboard):
+    user = world.users[attacker]
+    login(client, user.username)
+    for view in model_views(app):
+        if view.model in REFERENCE_MODELS:
+            continue
+        listing = client.get(view_url(view, "?page_size=100"))
+        if listing.status_code == 403:
+            continue
+        own = world.own_rows(user, view.model)
+        body = listing.get_data(as_text=True)
+        visible = [marker for row, marker in own if marker in body]
+        assert visible, f"{view.endpoint}: none of the user's own rows listed"
+        row, marker = own[-1]
+        details = client.get(view_url(view, f"details/?id={row.id}"))
+        assert details.status_code == 200, view.endpoint
+        scoreboard.attempt("access: own rows served", refused=False)
