@@ -37,6 +37,13 @@ def _load_user(session_id):
     return user
 
 
+def _can_build_urls() -> bool:
+    from flask import globals as flask_globals
+
+    context = flask_globals._cv_request.get(None)
+    return context is not None and context.url_adapter is not None
+
+
 def _configure_security(app):
     if app.config["PROXY_COUNT"]:
         count = app.config["PROXY_COUNT"]
@@ -69,6 +76,10 @@ def _configure_database(app):
 
 def _configure_errors(app):
     def page(code, title, message):
+        if not _can_build_urls():
+            # An untrusted Host header leaves the request without a URL adapter,
+            # so the page cannot link anywhere; answer with plain text.
+            return f"{code} {title}: {message}", code, {"Content-Type": "text/plain; charset=utf-8"}
         return render_template("error.html", code=code, title=title, message=message), code
 
     from flask_babel import gettext as _

@@ -58,7 +58,37 @@ def load_demo_command():
     click.echo("demo data ready; accounts use the password Demo#2026")
 
 
+backup_cli = AppGroup("backup", help="Online backups of the database.")
+
+
+@backup_cli.command("create")
+@click.argument("target", type=click.Path(dir_okay=False))
+def backup_create_command(target):
+    """Write a consistent copy of the live database to TARGET."""
+    from flask import current_app
+
+    from services.backup import backup_database, check_backup
+
+    url = current_app.config["DATABASE_URL"]
+    backup_database(url, target)
+    click.echo(f"backup written to {target}; integrity {'ok' if check_backup(url, target) else 'FAILED'}")
+
+
+@backup_cli.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False))
+@click.confirmation_option(prompt="Replace the current database with the backup?")
+def backup_restore_command(source):
+    """Replace the database with SOURCE. Stop every application process first."""
+    from flask import current_app
+
+    from services.backup import restore_database
+
+    restore_database(source, current_app.config["DATABASE_URL"])
+    click.echo(f"database restored from {source}")
+
+
 def register_commands(app):
     app.cli.add_command(db_cli)
+    app.cli.add_command(backup_cli)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(load_demo_command)
