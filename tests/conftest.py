@@ -4,6 +4,7 @@ import datetime
 import decimal
 import io
 import itertools
+import logging
 import os
 import re
 import zipfile
@@ -28,6 +29,50 @@ from models import (
 )
 
 PASSWORD = "Test#Pass2026"
+
+# Full resident ID numbers found where none may appear: (where, masked sample).
+PERSONAL_DATA_FINDINGS = []
+_ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+
+
+def record_personal_data(where: str, text: str) -> None:
+    """Note every valid resident ID number in ``text`` (log lines, cookies, flashes)."""
+    from services.idnumbers import check_resident_id
+
+    for candidate in _ID_CANDIDATE.findall(text):
+        if check_resident_id(candidate.upper()) is None:
+            PERSONAL_DATA_FINDINGS.append((where, candidate[:6] + "..."))
+
+
+class PersonalDataLogHandler(logging.Handler):
+    """Reads every log record after the same redaction the real handler applies."""
+
+    def __init__(self):
+        super().__init__()
+        from logging_setup import RedactingFilter
+
+        self.addFilter(RedactingFilter())
+        self.setFormatter(logging.Formatter("%(message)s"))
+
+    def emit(self, record):
+        record_personal_data(f"log {record.name}", self.format(record))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def personal_data_watch():
+    """Scan every log line of the run for full ID numbers; the session fails if one shows."""
+    handler = PersonalDataLogHandler()
+    logging.getLogger().addHandler(handler)
+    yield
+    logging.getLogger().removeHandler(handler)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if PERSONAL_DATA_FINDINGS:
+        print("\nFull ID numbers leaked:", PERSONAL_DATA_FINDINGS[:20])
+        session.exitstatus = 1
+
+
 _counter = itertools.count(1)
 
 
@@ -92,7 +137,15 @@ class FreshContextClient(FlaskClient):
     def open(self, *args, **kwargs):
         if has_app_context():
             g._get_current_object().__dict__.clear()
-        return super().open(*args, **kwargs)
+        response = super().open(*args, **kwargs)
+        cookie = self.get_cookie(self.application.config["SESSION_COOKIE_NAME"])
+        if cookie is not None:
+            serializer = self.application.session_interface.get_signing_serializer(self.application)
+            try:
+                record_personal_data("session cookie", str(serializer.loads(cookie.value)))
+            except Exception:  # noqa: BLE001 - an unreadable cookie holds nothing to scan
+                pass
+        return response
 
 
 def csrf_token_from(html: str) -> str:

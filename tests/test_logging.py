@@ -34,3 +34,22 @@ def test_filter_rewrites_args_and_traceback():
 
 def test_peewee_query_logger_quiet(app):
     assert logging.getLogger("peewee").getEffectiveLevel() >= logging.WARNING
+
+
+def test_personal_data_watch_detects_ids():
+    from tests.conftest import PERSONAL_DATA_FINDINGS, record_personal_data
+
+    before = len(PERSONAL_DATA_FINDINGS)
+    record_personal_data("probe", "masked 110105********002X and phone 13800000001")
+    assert len(PERSONAL_DATA_FINDINGS) == before
+    record_personal_data("probe", "full 11010519491231002X")
+    assert PERSONAL_DATA_FINDINGS[-1] == ("probe", "110105...")
+    PERSONAL_DATA_FINDINGS.pop()
+
+
+def test_logged_id_is_masked_before_handlers(app):
+    from tests.conftest import PERSONAL_DATA_FINDINGS
+
+    before = len(PERSONAL_DATA_FINDINGS)
+    logging.getLogger("services.test").warning("checking %s", "11010519491231002X")
+    assert len(PERSONAL_DATA_FINDINGS) == before
