@@ -108,7 +108,7 @@ class DeclarationForm(AdminForm):
             raise ValidationError(_l("The end date cannot be before the start date."))
 
     def declaration_data(self) -> dict:
-        """The validated values keyed by Workshop column."""
+        """Return the validated values keyed by Workshop column."""
         return {
             "year": self.year.data,
             "name": self.name.data,

@@ -46,7 +46,7 @@ def backup_database(url: str, target: Path) -> Path:
 
 
 def check_backup(url: str, backup: Path) -> bool:
-    """Whether a backup of the database at ``url`` is intact (SQLite integrity check or pg_restore listing)."""
+    """Check that a backup of the database at ``url`` is intact (SQLite integrity check or pg_restore listing)."""
     if _sqlite_path(url) is not None:
         with closing(sqlite3.connect(backup)) as connection:
             return connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

@@ -41,7 +41,7 @@ _YES, _NO = "是", "否"
 
 
 def build_template() -> bytes:
-    """Build the template with drop-down lists for years, fields and yes/no answers."""
+    """Build the template with drop-down lists for years, fields and yes/no choices."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "申报表"
