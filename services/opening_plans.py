@@ -19,8 +19,6 @@ PAIR_TYPES = storage.DOCUMENT_TYPES
 def _store_labelled(file_storage, kind, workshop, user):
     """Store one file of the pair; a refusal names the file's role in the pair."""
     label = DocumentKind.LABELS[kind]
-    if file_storage is None or not file_storage.filename:
-        raise ValidationFailed(_("%(label)s: choose a file to upload.", label=label))
     try:
         return documents.store_file(file_storage, allowed=PAIR_TYPES, kind=kind, workshop=workshop, user=user)
     except ValidationFailed as error:
@@ -35,6 +33,9 @@ def submit_opening_documents(user, workshop_id, notice, plan) -> Workshop:
     """
     workshop = documents.load_workshop(user, workshop_id)
     workflow.check(user, workshop, "submit_plan")
+    for kind, file_storage in zip(PAIR_KINDS, (notice, plan), strict=True):
+        if file_storage is None or not file_storage.filename:
+            raise ValidationFailed(_("%(label)s: choose a file to upload.", label=DocumentKind.LABELS[kind]))
 
     stored = []
     try:

@@ -109,7 +109,9 @@ def test_oversized_notice_refused(app, org_tree, approved, small_uploads):
     assert stored_files(app) == []
 
 
-@pytest.mark.parametrize("user, error", [("user_prov_b", NotFound), ("user_unit_a1", PermissionDenied), ("user_ministry", PermissionDenied)])
+@pytest.mark.parametrize(
+    "user, error", [("user_prov_b", NotFound), ("user_unit_a1", PermissionDenied), ("user_ministry", PermissionDenied)]
+)
 def test_submit_by_other_user_refused(app, org_tree, approved, user, error):
     workshop = approved()
     with pytest.raises(error):

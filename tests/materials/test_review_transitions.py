@@ -190,7 +190,9 @@ def test_row_review_of_stale_version_refused(org_tree, make_material):
     material = make_material()
     CompletionMaterial.update(version=CompletionMaterial.version + 1).where(CompletionMaterial.id == material.id).execute()
     with pytest.raises(Conflict):
-        workflow.perform_row(org_tree["user_ministry"], CompletionMaterial, material.id, "approve_material", version=material.version)
+        workflow.perform_row(
+            org_tree["user_ministry"], CompletionMaterial, material.id, "approve_material", version=material.version
+        )
     assert CompletionMaterial.get_by_id(material.id).status == R.PENDING
 
 
