@@ -4,7 +4,7 @@ import datetime
 
 from flask import current_app
 
-from services import reminders
+from services import permissions, reminders
 
 from .dashboard import register_panel
 
@@ -30,4 +30,20 @@ def materials_reminders(user):
         "completion": list(completion.limit(SHOWN)),
         "completion_days": days,
         "today": today,
+    }
+
+
+@register_panel
+def review_queue(user):
+    """What awaits the ministry's review, or None for other users and an empty queue."""
+    if not permissions.is_ministry(user):
+        return None
+    queues = reminders.awaiting_review(user)
+    counts = {name: query.count() for name, query in queues.items()}
+    if not any(counts.values()):
+        return None
+    return {
+        "template": "admin/reviews/review_queue_panel.html",
+        "counts": counts,
+        "material_workshops": list(queues["materials"].limit(SHOWN)),
     }

@@ -9,7 +9,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from markupsafe import Markup
 
-from models import AuditRecord, DeclarationStatus, Workshop
+from models import AuditRecord, CompletionMaterial, DeclarationStatus, Workshop
 from services import permissions, workflow
 
 logger = logging.getLogger(__name__)
@@ -25,9 +25,22 @@ def badge(code, label) -> Markup:
 
 
 def timeline(workshop) -> list[dict]:
-    """The workshop's audit records, oldest first, with the label of each action."""
+    """The workshop's audit records, oldest first, with the label of each action.
+
+    Records of a completion material also name the material, because one
+    workshop has several.
+    """
     records = AuditRecord.select().where(AuditRecord.workshop_id == workshop.id).order_by(AuditRecord.created_at, AuditRecord.id)
-    return [{"record": record, "label": workflow.action_label(record.action)} for record in records]
+    materials = {
+        row.id: str(row.kind_label) for row in CompletionMaterial.select().where(CompletionMaterial.workshop == workshop.id)
+    }
+    entries = []
+    for record in records:
+        label = workflow.action_label(record.action)
+        if record.object_type == "completion_material" and record.object_id in materials:
+            label = f"{label}：{materials[record.object_id]}"
+        entries.append({"record": record, "label": label})
+    return entries
 
 
 def flash_outcome(done: int, skipped: list) -> None:

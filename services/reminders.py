@@ -4,7 +4,7 @@ import datetime
 
 from peewee import Case, fn
 
-from models import CompletionMaterial, DeclarationStatus, MaterialKind, ReviewStatus, Workshop
+from models import CompletionMaterial, DeclarationStatus, MaterialKind, PlanChange, PlanChangeStatus, ReviewStatus, Workshop
 
 from . import permissions
 from .completion_materials import HANDED_IN
@@ -41,3 +41,14 @@ def completion_materials_missing(user, today: datetime.date, days: int):
     cutoff = today - datetime.timedelta(days=days)
     query = _approved(user).where(Workshop.end_date <= cutoff, handed_in < required)
     return query.order_by(Workshop.end_date, Workshop.id)
+
+
+def awaiting_review(user) -> dict:
+    """Queries of what waits for the ministry's review in the user's subtree, by kind."""
+    plans = _approved(user).where(Workshop.plan_status == ReviewStatus.PENDING)
+    changes = permissions.scope_plan_changes(PlanChange.select(), user).where(PlanChange.status == PlanChangeStatus.PENDING)
+    pending_materials = CompletionMaterial.select(CompletionMaterial.workshop).where(
+        CompletionMaterial.status == ReviewStatus.PENDING
+    )
+    materials = _approved(user).where(Workshop.id.in_(pending_materials)).order_by(Workshop.end_date, Workshop.id)
+    return {"plans": plans, "changes": changes, "materials": materials}

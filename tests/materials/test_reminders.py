@@ -107,3 +107,24 @@ def test_reminder_days_read_from_environment(monkeypatch, tmp_path):
 
     monkeypatch.setenv("ZHIGENG_COMPLETION_REMINDER_DAYS", "45")
     assert build_config({"INSTANCE_PATH": str(tmp_path)})["COMPLETION_REMINDER_DAYS"] == 45
+
+
+def test_review_queue_counts_pending(org_tree, approved):
+    approved(plan_status=ReviewStatus.PENDING)
+    approved(plan_status=ReviewStatus.APPROVED)
+    with_material = approved(name="结业待审研修班")
+    CompletionMaterial.create(workshop=with_material, kind=MaterialKind.SUMMARY_REPORT, status=ReviewStatus.PENDING)
+    queues = reminders.awaiting_review(org_tree["user_ministry"])
+    assert queues["plans"].count() == 1
+    assert queues["changes"].count() == 0
+    assert names(queues["materials"]) == ["结业待审研修班"]
+
+
+def test_review_queue_on_ministry_dashboard_only(app, org_tree, approved):
+    approved(plan_status=ReviewStatus.PENDING)
+    ministry = app.test_client()
+    login(ministry, "ministry")
+    assert "待您审核" in ministry.get("/admin/").get_data(as_text=True)
+    province = app.test_client()
+    login(province, "prov-a")
+    assert "待您审核" not in province.get("/admin/").get_data(as_text=True)

@@ -76,7 +76,13 @@ def test_demo_walkthrough(app):
         "submit_material",
     ]
     page = province.get(f"/admin/completion_materials/{workshop.id}/").get_data(as_text=True)
-    for label in ("上报开班通知和方案", "驳回开班通知和方案", "审核通过计划变化", "计划变化已写入研修班信息", "上报结业材料"):
+    for label in (
+        "上报开班通知和方案",
+        "驳回开班通知和方案",
+        "审核通过计划变化",
+        "计划变化已写入研修班信息",
+        "上报结业材料：经费结算表",
+    ):
         assert label in page, label
     for name in ("总结报告.docx", "经费结算表.pdf", "满意度测评表.xlsx"):
         assert name in page, name
