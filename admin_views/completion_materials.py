@@ -132,7 +132,7 @@ class CompletionMaterialsView(BaseView):
 
 
 def _int(value):
-    """An integer form value, or None when it is missing or not a number."""
+    """Convert a form value to an integer; return None when it is missing or not a number."""
     try:
         return int(value)
     except (TypeError, ValueError):

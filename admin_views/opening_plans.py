@@ -12,7 +12,7 @@ from flask_login import current_user
 from markupsafe import Markup
 from wtforms import FileField
 
-from models import DocumentKind, ReviewStatus, Workshop
+from models import DocumentKind, Organisation, ReviewStatus, Workshop
 from services import documents, opening_plans, permissions, plan_changes, workflow
 from services.errors import DomainError
 
@@ -39,12 +39,12 @@ def _reported(kind):
 
 
 def _plan_status(view, context, model, name):
-    shown = badge(model.plan_status, ReviewStatus.LABELS.get(model.plan_status, model.plan_status))
+    html = badge(model.plan_status, ReviewStatus.LABELS.get(model.plan_status, model.plan_status))
     reason = getattr(model, "rejection_reason", "")
     if reason:
         note = Markup('<div class="small text-danger">{}：{}</div>').format(_("Reason for rejection"), reason)
-        shown = shown + note
-    return shown
+        html = html + note
+    return html
 
 
 def _buttons(view, context, model, name):
@@ -89,6 +89,14 @@ class OpeningPlanAdmin(BulkReviewMixin, ReadOnlyModelView):
         FilterEqual(column=Workshop.year, name=_l("Year")),
         FilterEqual(column=Workshop.plan_status, name=_l("Review status"), options=list(ReviewStatus.LABELS.items())),
     )
+
+    def get_query(self):
+        # The organisation column and the permission checks of the buttons read each row's organisation.
+        return self.scope(Workshop.select(Workshop, Organisation).join(Organisation), current_user)
+
+    def _handle_join(self, query, field, joins):
+        joins.add("Organisation")
+        return super()._handle_join(query, field, joins)
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
         count, rows = super().get_list(page, sort_column, sort_desc, search, filters, execute, page_size)

@@ -47,10 +47,10 @@ def _changes(view, context, model, name):
 
 
 def _status(view, context, model, name):
-    shown = badge(model.status, model.status_label)
+    html = badge(model.status, model.status_label)
     if model.status == PlanChangeStatus.REJECTED and model.review_reason:
-        shown += Markup('<div class="small text-danger">{}：{}</div>').format(_("Reason for rejection"), model.review_reason)
-    return shown
+        html += Markup('<div class="small text-danger">{}：{}</div>').format(_("Reason for rejection"), model.review_reason)
+    return html
 
 
 class PlanChangeAdmin(BulkReviewMixin, ReadOnlyModelView):

@@ -14,7 +14,7 @@ SHOWN = 10
 
 @register_panel
 def materials_reminders(user):
-    """The reminder panel, or None when nothing is missing in the user's subtree."""
+    """Build the reminder panel, or return None when nothing is missing in the user's subtree."""
     today = datetime.date.today()
     days = current_app.config["COMPLETION_REMINDER_DAYS"]
     notices = reminders.opening_notice_missing(user, today)
@@ -35,7 +35,7 @@ def materials_reminders(user):
 
 @register_panel
 def review_queue(user):
-    """What awaits the ministry's review, or None for other users and an empty queue."""
+    """Build the panel of what awaits the ministry's review; return None for other users and an empty queue."""
     if not permissions.is_ministry(user):
         return None
     queues = reminders.awaiting_review(user)

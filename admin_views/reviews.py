@@ -25,7 +25,7 @@ def badge(code, label) -> Markup:
 
 
 def timeline(workshop) -> list[dict]:
-    """The workshop's audit records, oldest first, with the label of each action.
+    """List the workshop's audit records, oldest first, with the label of each action.
 
     Records of a completion material also name the material, because one
     workshop has several.

@@ -1,6 +1,5 @@
 """Completion materials (结业材料): uploading and replacing each material, and their status per workshop."""
 
-import datetime
 import logging
 from dataclasses import dataclass
 
@@ -54,7 +53,10 @@ def _find_row(workshop: Workshop, kind: str) -> CompletionMaterial | None:
 
 
 def _material_row(workshop: Workshop, kind: str) -> CompletionMaterial:
-    """The workshop's row for ``kind``, created as 未上报 when missing (two uploads may race to create it)."""
+    """Return the workshop's row for ``kind``, creating it as 未上报 when missing.
+
+    INSERT … ON CONFLICT DO NOTHING lets two uploads that race to create the row both succeed.
+    """
     CompletionMaterial.insert(workshop=workshop.id, kind=kind).on_conflict_ignore().execute()
     return _find_row(workshop, kind)
 
@@ -102,7 +104,7 @@ def upload_material(user, workshop_id, kind: str, file_storage, *, explanation=F
 
 
 def materials_by_workshop(workshop_ids) -> dict:
-    """The material rows of the workshops with their current documents, as {(workshop id, kind): row}."""
+    """Load the material rows of the workshops with their current documents, as {(workshop id, kind): row}."""
     ids = list(workshop_ids)
     if not ids:
         return {}
@@ -135,7 +137,7 @@ def _state(kind: str, row: CompletionMaterial | None) -> MaterialState:
 
 
 def material_summary(workshop: Workshop, rows=None) -> list[MaterialState]:
-    """Each material the workshop needs, in order, with its status and the current file name.
+    """List each material the workshop needs, in order, with its status and the current file name.
 
     ``rows`` is the result of ``materials_by_workshop`` for a list page that
     shows many workshops; without it the rows are read here.
@@ -146,10 +148,5 @@ def material_summary(workshop: Workshop, rows=None) -> list[MaterialState]:
 
 
 def missing_materials(workshop: Workshop) -> list[MaterialState]:
-    """The materials not yet handed in: never uploaded, or rejected and not uploaded again."""
+    """List the materials not yet handed in: never uploaded, or rejected and not uploaded again."""
     return [state for state in material_summary(workshop) if state.status not in HANDED_IN]
-
-
-def completion_due(workshop: Workshop, days: int, today: datetime.date) -> bool:
-    """Whether ``days`` have passed since the workshop ended."""
-    return bool(workshop.end_date) and workshop.end_date + datetime.timedelta(days=days) <= today

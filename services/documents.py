@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 
 def load_workshop(user, workshop_id) -> Workshop:
-    """The workshop with ``workshop_id`` if it lies in the user's subtree; NotFound otherwise."""
+    """Load the workshop with ``workshop_id`` from the user's subtree, or raise NotFound."""
     try:
         workshop_id = int(workshop_id)
     except (TypeError, ValueError):
@@ -64,7 +64,7 @@ def add_version(workshop: Workshop, kind: str, attachment: Attachment, user) -> 
 
 
 def versions(workshop: Workshop, kinds) -> list[WorkshopDocument]:
-    """Every stored version of the workshop's documents of ``kinds``, newest first."""
+    """List every stored version of the workshop's documents of ``kinds``, newest first."""
     query = (
         WorkshopDocument.select(WorkshopDocument, Attachment)
         .join(Attachment)
@@ -75,7 +75,7 @@ def versions(workshop: Workshop, kinds) -> list[WorkshopDocument]:
 
 
 def latest_by_workshop(workshop_ids, kinds) -> dict:
-    """The newest document of each kind for each workshop, as {(workshop id, kind): document}."""
+    """Map each workshop and kind to its newest document, as {(workshop id, kind): document}."""
     ids = list(workshop_ids)
     if not ids:
         return {}

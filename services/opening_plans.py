@@ -17,7 +17,7 @@ PAIR_TYPES = storage.DOCUMENT_TYPES
 
 
 def _store_labelled(file_storage, kind, workshop, user):
-    """Store one file of the pair; a refusal names the file's role in the pair."""
+    """Store one file of the pair. A rejected file's message starts with its role in the pair."""
     label = DocumentKind.LABELS[kind]
     try:
         return documents.store_file(file_storage, allowed=PAIR_TYPES, kind=kind, workshop=workshop, user=user)
@@ -29,7 +29,7 @@ def submit_opening_documents(user, workshop_id, notice, plan) -> Workshop:
     """Store the opening notice and the implementation plan as new versions and submit them for review.
 
     Both files are required. Raises a DomainError and keeps nothing when a file
-    is refused or the workshop's plan status does not allow a submission.
+    is rejected or the workshop's plan status does not allow a submission.
     """
     workshop = documents.load_workshop(user, workshop_id)
     workflow.check(user, workshop, "submit_plan")
@@ -58,7 +58,7 @@ def submit_opening_documents(user, workshop_id, notice, plan) -> Workshop:
 
 
 def rejection_reasons(workshops) -> dict:
-    """The reason of the latest rejection of each rejected pair, as {workshop id: reason}."""
+    """Return the reason of the latest rejection of each rejected pair, as {workshop id: reason}."""
     ids = [w.id for w in workshops if w.plan_status == ReviewStatus.REJECTED]
     if not ids:
         return {}

@@ -19,7 +19,7 @@ TEXT_LIMITS = {"new_place": 100, "new_host_unit": 100, "other_changes": 2000, "r
 
 
 def _clean(values: dict) -> dict:
-    """Strip the text fields and check what the request asks for; raise ValidationFailed naming the field."""
+    """Strip the text fields and validate the requested changes. ValidationFailed names the invalid field."""
     clean = {key: (values.get(key) or "").strip() for key in TEXT_LIMITS}
     clean["new_start_date"] = values.get("new_start_date")
     clean["new_end_date"] = values.get("new_end_date")
@@ -64,14 +64,14 @@ def pending_change(workshop: Workshop) -> PlanChange | None:
 
 
 def can_file(user, workshop: Workshop) -> bool:
-    """Whether the user may file a plan change for the workshop now."""
+    """Return whether the user may file a plan change for the workshop now."""
     return workflow.can_row(user, PlanChange(workshop=workshop, status=PlanChangeStatus.NEW), "submit_plan_change")
 
 
 def file_plan_change(user, workshop_id, values: dict, application) -> PlanChange:
     """File a plan change request with its stamped application and submit it for review.
 
-    ``values`` holds ``new_start_date``, ``new_end_date`` (dates or None),
+    ``values`` contains ``new_start_date``, ``new_end_date`` (dates or None),
     ``new_place``, ``new_host_unit``, ``other_changes`` and ``reason``. A
     workshop has at most one request awaiting review at a time.
     """
@@ -117,7 +117,7 @@ def file_plan_change(user, workshop_id, values: dict, application) -> PlanChange
 
 
 def change_lines(change: PlanChange) -> list[tuple[str, str, str]]:
-    """What the request changes, as (field label, old value, new value) triples."""
+    """List what the request changes, as (field label, old value, new value) triples."""
     lines = []
     for column, requested, label in workflow.PLAN_CHANGE_COLUMNS:
         new = getattr(change, requested)
@@ -131,7 +131,7 @@ def change_lines(change: PlanChange) -> list[tuple[str, str, str]]:
 
 
 def describe(change: PlanChange) -> str:
-    """The request's changes as one line per field, for lists and the audit detail."""
+    """Format the request's changes as one line per field, for lists and the audit detail."""
     parts = []
     for label, old, new in change_lines(change):
         parts.append(f"{label}：{new}" if not old else f"{label}：{old} → {new}")

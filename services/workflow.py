@@ -476,7 +476,7 @@ PLAN_CHANGE_COLUMNS = (
 
 
 def plan_change_values(change, workshop) -> dict:
-    """The workshop columns the change sets, as {column: new value}, leaving out unchanged ones."""
+    """Return the workshop columns the change sets, as {column: new value}, leaving out unchanged ones."""
     values = {}
     for column, requested, _label in PLAN_CHANGE_COLUMNS:
         value = getattr(change, requested)
@@ -561,7 +561,7 @@ EVENT_LABELS = {"apply_plan_change": _l("Plan change applied to the workshop")}
 
 
 def action_label(action: str) -> str:
-    """The label of a workshop or row transition, or the action code when neither has it."""
+    """Return the label of a transition or timeline event, or the action code when none is known."""
     transition = TRANSITIONS.get(action) or ROW_TRANSITIONS.get(action)
     if transition:
         return str(transition.label)

@@ -1,5 +1,7 @@
 """Transitions after approval: every allowed and refused one, with the row unchanged on refusal."""
 
+import threading
+
 import pytest
 
 from models import (
@@ -11,6 +13,7 @@ from models import (
     PlanChangeStatus,
     ReviewStatus,
     Workshop,
+    db,
 )
 from services import workflow
 from services.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
@@ -209,3 +212,32 @@ def test_bulk_row_review_names_skipped_rows(org_tree, make_change):
     assert len(skipped) == 1
     assert skipped[0][0] == str(done_before)
     assert "审核通过" in skipped[0][1]
+
+
+def test_two_reviewers_approve_change_at_once(app, org_tree, make_change, make_user):
+    reviewers = [org_tree["user_ministry"], make_user(org_tree["ministry"], username="ministry-2")]
+    change = make_change()
+    barrier = threading.Barrier(len(reviewers))
+    outcomes = []
+
+    def attempt(user):
+        with app.app_context():
+            db.connect(reuse_if_open=True)
+            try:
+                barrier.wait()
+                workflow.perform_row(user, PlanChange, change.id, "approve_plan_change")
+                outcomes.append("ok")
+            except InvalidTransition:
+                outcomes.append("refused")
+            finally:
+                db.close()
+
+    threads = [threading.Thread(target=attempt, args=(user,)) for user in reviewers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["ok", "refused"]
+    assert AuditRecord.select().where(AuditRecord.action == "apply_plan_change").count() == 1
+    assert Workshop.get_by_id(change.workshop_id).version == change.workshop.version + 1
