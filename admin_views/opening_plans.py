@@ -31,9 +31,14 @@ class OpeningDocumentsForm(AdminForm):
 
 
 def _reported(kind):
+    """Format a column that links 已上报 to the newest version, or shows 未上报."""
+
     def formatter(view, context, model, name):
         document = getattr(model, "pair", {}).get(kind)
-        return _("Reported") if document else _("Not reported")
+        if document is None:
+            return _("Not reported")
+        url = url_for("files.download", attachment_id=document.attachment_id)
+        return Markup('<a href="{}" title="{}">{}</a>').format(url, document.attachment.original_name, _("Reported"))
 
     return formatter
 

@@ -275,3 +275,12 @@ def test_material_review_of_other_workshop_not_found(app, org_tree, approved):
     response = post(client, f"/admin/completion_materials/{own.id}/review/", {"id": material.id, "action": "approve_material"})
     assert response.status_code == 404
     assert CompletionMaterial.get_by_id(material.id).status == ReviewStatus.PENDING
+
+
+def test_plan_list_links_reported_files(app, org_tree, approved):
+    workshop = approved()
+    submit_pair(as_user(app, "prov-a"), workshop)
+    html = as_user(app, "unit-a1").get("/admin/opening_plans/").get_data(as_text=True)
+    assert html.count(">已上报</a>") == 2
+    assert 'title="开班通知.pdf"' in html
+    assert 'href="/files/' in html
