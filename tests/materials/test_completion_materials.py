@@ -129,8 +129,8 @@ def test_fiscal_workshop_complete_with_base_materials(org_tree, approved):
 def test_summary_shows_not_reported(org_tree, approved):
     workshop = approved(self_funded=True)
     upload(org_tree["user_prov_a"], workshop, MaterialKind.SUMMARY_REPORT)
-    shown = [(state.label, state.display) for state in completion_materials.material_summary(workshop)]
-    assert shown == [
+    rows = [(state.label, state.display) for state in completion_materials.material_summary(workshop)]
+    assert rows == [
         ("总结报告", "总结报告.docx"),
         ("经费结算表", "未上报"),
         ("满意度测评表", "未上报"),
