@@ -11,7 +11,7 @@ from models import CompletionMaterial, MaterialKind, Workshop
 from services import completion_materials, documents, permissions, workflow
 from services.errors import DomainError, NotFound
 
-from .reviews import approved_workshops, badge, timeline
+from .reviews import approved_workshops, badge, flash_refusal, timeline
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ class CompletionMaterialsView(BaseView):
         except NotFound:
             abort(404)
         except DomainError as error:
-            flash(error.message, "error")
+            flash_refusal(error, "submit_material", f"workshop {workshop.id}")
         else:
             flash(
                 _(
@@ -124,7 +124,7 @@ class CompletionMaterialsView(BaseView):
                 version=_int(request.form.get("version")),
             )
         except DomainError as error:
-            flash(error.message, "error")
+            flash_refusal(error, action_name, f"completion material {material.id}")
         else:
             label = workflow.action_label(action_name)
             flash(_("“%(action)s” done for “%(name)s”.", action=label, name=str(material)), "success")

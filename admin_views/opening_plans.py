@@ -18,7 +18,7 @@ from services.errors import DomainError
 
 from .base import ReadOnlyModelView
 from .forms import AdminForm
-from .reviews import BulkReviewMixin, approved_workshops, badge, timeline
+from .reviews import BulkReviewMixin, approved_workshops, badge, flash_refusal, timeline
 
 logger = logging.getLogger(__name__)
 
@@ -150,7 +150,7 @@ class OpeningPlanAdmin(BulkReviewMixin, ReadOnlyModelView):
                     current_user, workshop.id, request.files.get("opening_notice"), request.files.get("implementation_plan")
                 )
             except DomainError as error:
-                flash(error.message, "error")
+                flash_refusal(error, "submit_plan", f"workshop {workshop.id}")
             else:
                 flash(_("The opening notice and plan of “%(name)s” are submitted for review.", name=workshop.name), "success")
                 return redirect(self.get_url(".plan_view", id=workshop.id))
@@ -189,7 +189,7 @@ class OpeningPlanAdmin(BulkReviewMixin, ReadOnlyModelView):
         try:
             workflow.perform(current_user, workshop.id, action_name, request.form.get("reason", ""))
         except DomainError as error:
-            flash(error.message, "error")
+            flash_refusal(error, action_name, f"workshop {workshop.id}")
         else:
             flash(
                 _("“%(action)s” done for “%(name)s”.", action=workflow.action_label(action_name), name=workshop.name), "success"

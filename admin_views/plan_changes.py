@@ -19,7 +19,7 @@ from services.errors import DomainError
 
 from .base import ReadOnlyModelView
 from .forms import AdminForm, ScopedSelectField, TextField
-from .reviews import BulkReviewMixin, approved_workshops, badge, timeline
+from .reviews import BulkReviewMixin, approved_workshops, badge, flash_refusal, timeline
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ class PlanChangeAdmin(BulkReviewMixin, ReadOnlyModelView):
             try:
                 change = plan_changes.file_plan_change(current_user, form.workshop.data, values, request.files.get("application"))
             except DomainError as error:
-                flash(error.message, "error")
+                flash_refusal(error, "submit_plan_change", f"workshop {form.workshop.data}")
             else:
                 flash(_("The plan change of “%(name)s” is submitted for review.", name=change.workshop.name), "success")
                 return redirect(self.get_url(".change_view", id=change.id))
@@ -178,7 +178,7 @@ class PlanChangeAdmin(BulkReviewMixin, ReadOnlyModelView):
         try:
             workflow.perform_row(current_user, PlanChange, change.id, action_name, request.form.get("reason", ""))
         except DomainError as error:
-            flash(error.message, "error")
+            flash_refusal(error, action_name, f"plan change {change.id}")
         else:
             label = workflow.action_label(action_name)
             flash(_("“%(action)s” done for “%(name)s”.", action=label, name=change.workshop.name), "success")

@@ -43,6 +43,12 @@ def timeline(workshop) -> list[dict]:
     return entries
 
 
+def flash_refusal(error, action: str, object_id) -> None:
+    """Show a DomainError to the user and log the refusal without its translated text."""
+    flash(error.message, "error")
+    logger.warning("User %s: %s on %s refused (%s)", current_user.id, action, object_id, type(error).__name__)
+
+
 def flash_outcome(done: int, skipped: list) -> None:
     """Flash how many rows an action changed and name each skipped row with its reason."""
     if done:
