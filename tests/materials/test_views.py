@@ -5,7 +5,7 @@ import io
 import pytest
 
 from models import CompletionMaterial, DeclarationStatus, MaterialKind, PlanChange, PlanChangeStatus, ReviewStatus, Workshop
-from services import plan_changes
+from services import permissions, plan_changes
 from tests.conftest import login, post
 from tests.materials.conftest import docx_bytes, file_storage, pdf_bytes
 
@@ -292,3 +292,19 @@ def test_plan_list_links_reported_files(app, org_tree, approved):
     assert html.count(">已上报</a>") == 2
     assert 'title="开班通知.pdf"' in html
     assert 'href="/files/' in html
+
+
+@pytest.mark.parametrize("endpoint", ["opening_plans", "plan_changes", "completion_materials"])
+def test_view_declares_capability(app, endpoint):
+    views = {view.endpoint: view for admin in app.extensions["admin"] for view in admin._views}
+    assert views[endpoint].capability == permissions.VIEW_WORKSHOPS
+
+
+def test_unit_sees_pages_without_buttons(app, org_tree, approved):
+    workshop = approved("unit_a1")
+    client = as_user(app, "unit-a1")
+    listing = client.get("/admin/opening_plans/").get_data(as_text=True)
+    assert workshop.name in listing
+    assert "/admin/opening_plans/submit/" not in listing
+    materials = client.get(f"/admin/completion_materials/{workshop.id}/").get_data(as_text=True)
+    assert 'type="file"' not in materials
