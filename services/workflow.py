@@ -306,6 +306,9 @@ def can_declare(user) -> bool:
 
 R = ReviewStatus
 
+# NOTE: ``perform`` also writes the reason of reject_plan into Workshop.last_reason,
+# the column the declaration pages show. The plan pages read it from the audit trail.
+
 
 def _province_over_approved(user, workshop):
     return workshop.status == S.APPROVED and _province_over(user, workshop)
