@@ -51,6 +51,8 @@ def build_config(overrides=None) -> dict:
         # Largest request body; single uploads have their own, lower limits.
         "MAX_CONTENT_LENGTH": _env_int("ZHIGENG_MAX_REQUEST_MB", 60) * 1024 * 1024,
         "ATTACHMENT_MAX_BYTES": _env_int("ZHIGENG_ATTACHMENT_MAX_MB", 20) * 1024 * 1024,
+        # Days after a workshop's end before the dashboard reminds of missing completion materials.
+        "COMPLETION_REMINDER_DAYS": _env_int("ZHIGENG_COMPLETION_REMINDER_DAYS", 30),
         "IMPORT_MAX_BYTES": _env_int("ZHIGENG_IMPORT_MAX_MB", 30) * 1024 * 1024,
         "RATELIMIT_STORAGE_URI": os.environ.get("ZHIGENG_REDIS_URL") or "memory://",
         "RATELIMIT_ENABLED": _env_bool("ZHIGENG_RATELIMIT_ENABLED", True),

@@ -6,12 +6,16 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
-from models import AuditRecord, DeclarationYear, Organisation, ProfessionalField, User, Workshop
+from models import AuditRecord, DeclarationYear, Organisation, PlanChange, ProfessionalField, User, Workshop
 
 from .audit import AuditRecordAdmin
+from .completion_materials import CompletionMaterialsView
 from .dashboard import DashboardView
+from .opening_plans import OpeningPlanAdmin
 from .organisations import OrganisationAdmin
+from .plan_changes import PlanChangeAdmin
 from .reference import DeclarationYearAdmin, ProfessionalFieldAdmin
+from .reminders import materials_reminders  # noqa: F401 (registers the dashboard panel)
 from .users import UserAdmin
 from .workshops import WorkshopAdmin
 
@@ -29,6 +33,11 @@ def init_admin(app):
     workshops = WorkshopAdmin(Workshop, name=_l("Workshops"), endpoint="workshops", category=_l("Workshop declarations"))
     admin.add_view(workshops)
     admin.workshop_view = workshops
+
+    running = _l("Running workshops")
+    admin.add_view(OpeningPlanAdmin(Workshop, name=_l("Opening notices and plans"), endpoint="opening_plans", category=running))
+    admin.add_view(PlanChangeAdmin(PlanChange, name=_l("Plan changes"), endpoint="plan_changes", category=running))
+    admin.add_view(CompletionMaterialsView(name=_l("Completion materials"), endpoint="completion_materials"))
 
     system = _l("System")
     admin.add_view(OrganisationAdmin(Organisation, name=_l("Organisations"), endpoint="organisations", category=system))

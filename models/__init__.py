@@ -3,6 +3,14 @@
 from .attachments import Attachment
 from .audit import AuditRecord, AuditRecordImmutable
 from .db import BaseModel, db, init_database, is_sqlite
+from .materials import (
+    CompletionMaterial,
+    DocumentKind,
+    MaterialKind,
+    PlanChange,
+    PlanChangeStatus,
+    WorkshopDocument,
+)
 from .organisations import MINISTRY, PROVINCE, UNIT, Organisation
 from .reference import DeclarationYear, ProfessionalField
 from .trainees import DocumentType, Trainee
@@ -24,6 +32,9 @@ ALL_MODELS = [
     Workshop,
     Trainee,
     AuditRecord,
+    WorkshopDocument,
+    PlanChange,
+    CompletionMaterial,
 ]
 
 __all__ = [
@@ -33,12 +44,17 @@ __all__ = [
     "AuditRecordImmutable",
     "BaseModel",
     "CertificateStatus",
+    "CompletionMaterial",
     "DeclarationStatus",
     "DeclarationYear",
+    "DocumentKind",
     "DocumentType",
     "MINISTRY",
+    "MaterialKind",
     "Organisation",
     "PROVINCE",
+    "PlanChange",
+    "PlanChangeStatus",
     "ProfessionalField",
     "ReviewStatus",
     "Trainee",
@@ -46,6 +62,7 @@ __all__ = [
     "UNIT",
     "User",
     "Workshop",
+    "WorkshopDocument",
     "db",
     "init_database",
     "is_sqlite",

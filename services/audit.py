@@ -46,6 +46,9 @@ def _describe(obj):
         return "organisation", obj.id, obj.name, None
     if isinstance(obj, Trainee):
         return "trainee", obj.id, obj.name, obj.workshop_id
+    # Models of later features describe themselves: (type, id, label, workshop id).
+    if hasattr(obj, "audit_identity"):
+        return obj.audit_identity()
     raise TypeError(f"cannot audit {type(obj).__name__}")
 
 

@@ -6,12 +6,15 @@ from models import (
     UNIT,
     Attachment,
     AuditRecord,
+    CompletionMaterial,
     DeclarationYear,
     Organisation,
+    PlanChange,
     ProfessionalField,
     Trainee,
     User,
     Workshop,
+    WorkshopDocument,
 )
 
 # Capability names used by views (``capability`` attribute) and templates.
@@ -110,6 +113,31 @@ def scope_attachments(query, user):
     return query.where(Attachment.organisation.in_(_subtree_ids(user)))
 
 
+def _workshop_ids(user):
+    return Workshop.select(Workshop.id).where(Workshop.organisation.in_(_subtree_ids(user)))
+
+
+# Documents, plan changes and completion materials follow their workshop's organisation.
+
+
+def scope_workshop_documents(query, user):
+    if sees_everything(user):
+        return query
+    return query.where(WorkshopDocument.workshop.in_(_workshop_ids(user)))
+
+
+def scope_plan_changes(query, user):
+    if sees_everything(user):
+        return query
+    return query.where(PlanChange.workshop.in_(_workshop_ids(user)))
+
+
+def scope_completion_materials(query, user):
+    if sees_everything(user):
+        return query
+    return query.where(CompletionMaterial.workshop.in_(_workshop_ids(user)))
+
+
 def scope_reference(query, user):
     """Reference data (fields, years) is readable by every signed-in user."""
     return query
@@ -122,6 +150,9 @@ _SCOPES = {
     Trainee: scope_trainees,
     AuditRecord: scope_audit,
     Attachment: scope_attachments,
+    WorkshopDocument: scope_workshop_documents,
+    PlanChange: scope_plan_changes,
+    CompletionMaterial: scope_completion_materials,
     ProfessionalField: scope_reference,
     DeclarationYear: scope_reference,
 }

@@ -18,7 +18,10 @@ from flask_babel import lazy_gettext as _l
 from models import (
     PROVINCE,
     UNIT,
+    CompletionMaterial,
     DeclarationStatus,
+    PlanChange,
+    PlanChangeStatus,
     ReviewStatus,
     TraineeListStatus,
     Workshop,
@@ -26,7 +29,7 @@ from models import (
 )
 
 from . import audit, permissions
-from .errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from .errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 
 logger = logging.getLogger(__name__)
 
@@ -246,7 +249,8 @@ def perform(user, workshop_id: int, action: str, reason: str = "", detail: str =
         }
         for name, value in transition.also_set.items():
             updates[getattr(Workshop, name)] = value
-        if transition.needs_reason or transition.column == "status":
+        if transition.column == "status":
+            # last_reason belongs to the declaration; other reviews keep their reasons in the audit trail.
             updates[Workshop.last_reason] = reason
         changed = Workshop.update(updates).where(Workshop.id == workshop.id, column == current).execute()
         if changed != 1:
@@ -309,3 +313,271 @@ def can_delete_declaration(user, workshop: Workshop) -> bool:
 
 def can_declare(user) -> bool:
     return permissions.level_of(user) in (PROVINCE, UNIT)
+
+
+# ---------------------------------------------------------------------------
+# After approval: the opening notice and implementation plan (Workshop.plan_status).
+# The province above the workshop submits both files; the ministry reviews them.
+
+R = ReviewStatus
+
+
+def _province_over_approved(user, workshop):
+    return workshop.status == S.APPROVED and _province_over(user, workshop)
+
+
+register(
+    Transition(
+        "submit_plan",
+        _l("Submit opening notice and plan"),
+        "plan_status",
+        (R.NOT_REPORTED, R.REJECTED),
+        R.PENDING,
+        _province_over_approved,
+    ),
+    Transition(
+        "approve_plan",
+        _l("Approve opening notice and plan"),
+        "plan_status",
+        (R.PENDING,),
+        R.APPROVED,
+        _ministry,
+    ),
+    Transition(
+        "reject_plan",
+        _l("Reject opening notice and plan"),
+        "plan_status",
+        (R.PENDING,),
+        R.REJECTED,
+        _ministry,
+        needs_reason=True,
+    ),
+)
+
+
+# ---------------------------------------------------------------------------
+# Status changes of rows that belong to a workshop and carry their own
+# ``status``, ``review_reason``, ``version`` and ``updated_at`` columns (plan
+# changes, completion materials). The same rules as ``perform``: role and
+# subtree checks, a conditional UPDATE and an audit record with the workshop id,
+# in one transaction.
+
+
+@dataclass(frozen=True)
+class RowTransition:
+    action: str
+    label: object
+    model: type
+    sources: tuple
+    target: str
+    # Called as allowed(user, workshop) with the row's workshop.
+    allowed: Callable
+    needs_reason: bool = False
+    # Called as precondition(row) inside the transaction; raises DomainError to stop.
+    precondition: Callable | None = None
+    # Called as after(user, row) inside the transaction after the update.
+    after: Callable | None = None
+
+
+ROW_TRANSITIONS: dict[str, RowTransition] = {}
+
+
+def register_row(*transitions: RowTransition) -> None:
+    for transition in transitions:
+        ROW_TRANSITIONS[transition.action] = transition
+
+
+def _load_row(user, model, row_id):
+    scope = permissions.scope_for_model(model)
+    row = scope(model.select(), user).where(model.id == row_id).first()
+    if row is None:
+        raise NotFound(_("The record does not exist or lies outside your organisation."))
+    return row
+
+
+def check_row(user, row, action: str) -> RowTransition:
+    """Raise a DomainError unless ``user`` may perform ``action`` on ``row`` now."""
+    transition = ROW_TRANSITIONS[action]
+    if not isinstance(row, transition.model):
+        raise TypeError(f"{action} applies to {transition.model.__name__}, not {type(row).__name__}")
+    if not transition.allowed(user, row.workshop):
+        raise PermissionDenied(_("You may not perform “%(action)s” on “%(name)s”.", action=transition.label, name=str(row)))
+    if row.status not in transition.sources:
+        raise InvalidTransition(
+            _(
+                "“%(name)s” is %(status)s; “%(action)s” is not possible in that status.",
+                name=str(row),
+                status=row.status_label,
+                action=transition.label,
+            )
+        )
+    return transition
+
+
+def can_row(user, row, action: str) -> bool:
+    try:
+        check_row(user, row, action)
+    except (PermissionDenied, InvalidTransition):
+        return False
+    return True
+
+
+def perform_row(user, model, row_id: int, action: str, reason: str = "", detail: str = "", *, version=None, changes=None):
+    """Apply ``action`` to the ``model`` row for ``user`` and return the updated row.
+
+    ``version``, when given, is the row version the user saw: a row changed
+    since then raises Conflict. ``changes`` maps further columns to values set
+    by the same UPDATE (the document under review, for example). Raises like
+    ``perform``; nothing changes when it raises.
+    """
+    reason = (reason or "").strip()
+    with db.atomic():
+        row = _load_row(user, model, row_id)
+        transition = check_row(user, row, action)
+        if transition.needs_reason and not reason:
+            raise ValidationFailed(_("Enter the reason for “%(action)s”.", action=transition.label))
+        if version is not None and row.version != int(version):
+            raise Conflict(_("“%(name)s” changed after you opened the page. Reload it and check again.", name=str(row)))
+        if transition.precondition:
+            transition.precondition(row)
+
+        current = row.status
+        updates = {
+            model.status: transition.target,
+            model.review_reason: reason,
+            model.version: model.version + 1,
+            model.updated_at: datetime.datetime.now(),
+        }
+        updates.update(changes or {})
+        conditions = (model.id == row.id, model.status == current, model.version == row.version)
+        if model.update(updates).where(*conditions).execute() != 1:
+            raise InvalidTransition(
+                _("“%(name)s” was changed by someone else a moment ago. Reload the page and check its status.", name=str(row))
+            )
+        row = model.get_by_id(row.id)
+        audit.record(user, action, row, old_status=current, new_status=transition.target, reason=reason, detail=detail)
+        if transition.after:
+            transition.after(user, row)
+
+    logger.info("User %s performed %s on %s %s (%s -> %s)", user.id, action, model.__name__, row.id, current, transition.target)
+    return row
+
+
+def perform_row_many(user, model, row_ids, action: str, reason: str = ""):
+    """Apply ``action`` to each row separately; return (done, skipped) as ``perform_many`` does."""
+    done, skipped = [], []
+    scope = permissions.scope_for_model(model)
+    for row_id in row_ids:
+        try:
+            done.append(perform_row(user, model, row_id, action, reason))
+        except (NotFound, PermissionDenied, InvalidTransition, ValidationFailed, Conflict) as error:
+            row = scope(model.select(), user).where(model.id == row_id).first()
+            skipped.append((str(row) if row is not None else f"#{row_id}", error.message))
+    return done, skipped
+
+
+# ---------------------------------------------------------------------------
+# Plan changes (计划变化) and completion materials (结业材料).
+
+P = PlanChangeStatus
+
+# Workshop columns a plan change can set, with the request's column and the label in the audit detail.
+PLAN_CHANGE_COLUMNS = (
+    ("start_date", "new_start_date", _l("Start date")),
+    ("end_date", "new_end_date", _l("End date")),
+    ("place", "new_place", _l("Place")),
+    ("host_unit", "new_host_unit", _l("Host unit")),
+)
+
+
+def plan_change_values(change, workshop) -> dict:
+    """Return the workshop columns the change sets, as {column: new value}, leaving out unchanged ones."""
+    values = {}
+    for column, requested, _label in PLAN_CHANGE_COLUMNS:
+        value = getattr(change, requested)
+        if value not in (None, "") and value != getattr(workshop, column):
+            values[column] = value
+    return values
+
+
+def _check_plan_change_dates(change):
+    workshop = change.workshop
+    start = change.new_start_date or workshop.start_date
+    end = change.new_end_date or workshop.end_date
+    if start and end and end < start:
+        raise ValidationFailed(
+            _(
+                "The change to “%(name)s” would end the workshop (%(end)s) before it starts (%(start)s).",
+                name=workshop.name,
+                start=start.isoformat(),
+                end=end.isoformat(),
+            )
+        )
+
+
+def _apply_plan_change(user, change):
+    """Write an approved change into its workshop and record the old and new values."""
+    workshop = Workshop.get_by_id(change.workshop_id)
+    values = plan_change_values(change, workshop)
+    labels = {column: label for column, _requested, label in PLAN_CHANGE_COLUMNS}
+    lines = [f"{labels[column]}：{getattr(workshop, column) or '—'} → {value}" for column, value in values.items()]
+    if change.other_changes:
+        lines.append(_("Other changes: %(text)s", text=change.other_changes))
+    updates = {getattr(Workshop, column): value for column, value in values.items()}
+    updates.update({Workshop.version: Workshop.version + 1, Workshop.updated_at: datetime.datetime.now()})
+    Workshop.update(updates).where(Workshop.id == workshop.id).execute()
+    audit.record(user, "apply_plan_change", Workshop.get_by_id(workshop.id), detail="\n".join(lines))
+
+
+register_row(
+    RowTransition("submit_plan_change", _l("Submit plan change"), PlanChange, (P.NEW,), P.PENDING, _province_over_approved),
+    RowTransition(
+        "approve_plan_change",
+        _l("Approve plan change"),
+        PlanChange,
+        (P.PENDING,),
+        P.APPROVED,
+        _ministry,
+        precondition=_check_plan_change_dates,
+        after=_apply_plan_change,
+    ),
+    RowTransition(
+        "reject_plan_change",
+        _l("Reject plan change"),
+        PlanChange,
+        (P.PENDING,),
+        P.REJECTED,
+        _ministry,
+        needs_reason=True,
+    ),
+    # Uploading again while the material awaits review replaces the file under review.
+    RowTransition(
+        "submit_material",
+        _l("Upload completion material"),
+        CompletionMaterial,
+        (R.NOT_REPORTED, R.PENDING, R.REJECTED),
+        R.PENDING,
+        _province_over_approved,
+    ),
+    RowTransition("approve_material", _l("Approve completion material"), CompletionMaterial, (R.PENDING,), R.APPROVED, _ministry),
+    RowTransition(
+        "reject_material",
+        _l("Reject completion material"),
+        CompletionMaterial,
+        (R.PENDING,),
+        R.REJECTED,
+        _ministry,
+        needs_reason=True,
+    ),
+)
+
+# Audit actions that are not transitions but appear in a workshop's timeline.
+EVENT_LABELS = {"apply_plan_change": _l("Plan change applied to the workshop")}
+
+
+def action_label(action: str) -> str:
+    """Return the label of a transition or timeline event, or the action code when none is known."""
+    transition = TRANSITIONS.get(action) or ROW_TRANSITIONS.get(action)
+    if transition:
+        return str(transition.label)
+    return str(EVENT_LABELS.get(action, action))

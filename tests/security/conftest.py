@@ -39,15 +39,39 @@ class World:
 
 def owner_of(row):
     """The organisation whose subtree owns ``row``; the sweep refuses models it cannot place."""
-    from models import Attachment, AuditRecord, Trainee, Workshop
+    from models import Attachment, AuditRecord, CompletionMaterial, PlanChange, Trainee, Workshop, WorkshopDocument
 
     if isinstance(row, Organisation):
         return row
     if isinstance(row, (User, Workshop, Attachment, AuditRecord)):
         return row.organisation
-    if isinstance(row, Trainee):
+    if isinstance(row, (Trainee, WorkshopDocument, PlanChange, CompletionMaterial)):
         return row.workshop.organisation
     raise LookupError(f"no owner rule for {type(row).__name__}")
+
+
+def _after_approval_rows(world, workshop, province_user, code):
+    """Opening documents, a plan change and a completion material of an approved workshop."""
+    import io
+
+    from werkzeug.datastructures import FileStorage
+
+    from models import CompletionMaterial, PlanChange, WorkshopDocument
+    from services import completion_materials, opening_plans, plan_changes
+    from tests.materials.conftest import docx_bytes
+
+    def upload(name):
+        return FileStorage(stream=io.BytesIO(docx_bytes(name)), filename=f"{name}.docx")
+
+    opening_plans.submit_opening_documents(province_user, workshop.id, upload(f"开班通知{code}"), upload(f"实施方案{code}"))
+    for document in WorkshopDocument.select().where(WorkshopDocument.workshop == workshop):
+        world.add(document, document.attachment.original_name)
+    values = dict.fromkeys(plan_changes.FORM_FIELDS, "")
+    values.update(new_place=f"新地点{code}", reason=f"变化理由{code}", new_start_date=None, new_end_date=None)
+    change = plan_changes.file_plan_change(province_user, workshop.id, values, upload(f"变化申请{code}"))
+    world.add(PlanChange.get_by_id(change.id), f"新地点{code}")
+    material = completion_materials.upload_material(province_user, workshop.id, "summary_report", upload(f"总结报告{code}"))
+    world.add(CompletionMaterial.get_by_id(material.id), f"总结报告{code}.docx")
 
 
 def is_foreign(user, organisation):
@@ -83,6 +107,9 @@ def world(org_tree, make_user, make_workshop, make_attachment, make_trainee):
             world.add(audit.record(actor, "edit", workshop, status, status), workshop.name)
             trainee = make_trainee(workshop, synthetic_id_number(rng), name=f"学员{code}{index}")
             world.add(trainee, trainee.name)
+            if status == S.APPROVED:
+                province = users["prov_a"] if key in ("prov_a", "unit_a1", "unit_a2") else users["prov_b"]
+                _after_approval_rows(world, workshop, province, code)
     return world
 
 
