@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from models import CompletionMaterial, MaterialKind, Workshop
-from services import completion_materials, documents, permissions, workflow
+from services import audit, completion_materials, documents, permissions, workflow
 from services.errors import DomainError, NotFound
 
 from .reviews import approved_workshops, badge, flash_refusal, timeline
@@ -126,7 +126,7 @@ class CompletionMaterialsView(BaseView):
         except DomainError as error:
             flash_refusal(error, action_name, f"completion material {material.id}")
         else:
-            label = workflow.action_label(action_name)
+            label = audit.describe_action(action_name)
             flash(_("“%(action)s” done for “%(name)s”.", action=label, name=str(material)), "success")
         return redirect(self.get_url(".workshop_view", workshop_id=workshop.id))
 

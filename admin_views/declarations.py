@@ -10,11 +10,12 @@ from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
-from models import AuditRecord, DeclarationStatus
+from models import DeclarationStatus
 from services import declaration_template, declarations, permissions, workflow
 from services.errors import DomainError
 
 from .declaration_form import DeclarationForm
+from .reviews import timeline
 
 logger = logging.getLogger(__name__)
 
@@ -176,7 +177,7 @@ class DeclarationPages:
         if not actions:
             flash(_("“%(name)s” is not waiting for your initial review.", name=workshop.name), "warning")
             return redirect(self.get_url(".details_view", id=workshop.id))
-        return self.render("admin/workshops/review.html", workshop=workshop, timeline=timeline_of(workshop))
+        return self.render("admin/workshops/review.html", workshop=workshop, timeline=timeline(workshop))
 
     @expose("/bulk/", methods=("POST",))
     def bulk_view(self):
@@ -209,13 +210,6 @@ class DeclarationPages:
             rows=checked,
             statuses=DeclarationStatus.LABELS,
         )
-
-
-def timeline_of(workshop):
-    """Audit records of the workshop, oldest first, with the acting user's organisation."""
-    return list(
-        AuditRecord.select().where(AuditRecord.workshop_id == workshop.id).order_by(AuditRecord.created_at, AuditRecord.id)
-    )
 
 
 def row_buttons(user, workshop, view):

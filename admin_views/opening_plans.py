@@ -13,7 +13,7 @@ from markupsafe import Markup
 from wtforms import FileField
 
 from models import DocumentKind, Organisation, ReviewStatus, Workshop
-from services import documents, opening_plans, permissions, plan_changes, workflow
+from services import audit, documents, opening_plans, permissions, plan_changes, workflow
 from services.errors import DomainError
 
 from .base import ReadOnlyModelView
@@ -192,7 +192,7 @@ class OpeningPlanAdmin(BulkReviewMixin, ReadOnlyModelView):
             flash_refusal(error, action_name, f"workshop {workshop.id}")
         else:
             flash(
-                _("“%(action)s” done for “%(name)s”.", action=workflow.action_label(action_name), name=workshop.name), "success"
+                _("“%(action)s” done for “%(name)s”.", action=audit.describe_action(action_name), name=workshop.name), "success"
             )
         return redirect(self.get_url(".plan_view", id=workshop.id))
 

@@ -14,7 +14,7 @@ from wtforms import DateField, FileField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from models import Organisation, PlanChange, PlanChangeStatus, Workshop
-from services import permissions, plan_changes, workflow
+from services import audit, permissions, plan_changes, workflow
 from services.errors import DomainError
 
 from .base import ReadOnlyModelView
@@ -180,6 +180,6 @@ class PlanChangeAdmin(BulkReviewMixin, ReadOnlyModelView):
         except DomainError as error:
             flash_refusal(error, action_name, f"plan change {change.id}")
         else:
-            label = workflow.action_label(action_name)
+            label = audit.describe_action(action_name)
             flash(_("“%(action)s” done for “%(name)s”.", action=label, name=change.workshop.name), "success")
         return redirect(self.get_url(".change_view", id=change.id))

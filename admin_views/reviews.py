@@ -10,7 +10,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from models import AuditRecord, CompletionMaterial, DeclarationStatus, Workshop
-from services import permissions, workflow
+from services import audit, permissions, workflow
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ def timeline(workshop) -> list[dict]:
     }
     entries = []
     for record in records:
-        label = workflow.action_label(record.action)
+        label = audit.describe_action(record.action)
         if record.object_type == "completion_material" and record.object_id in materials:
             label = f"{label}：{materials[record.object_id]}"
         entries.append({"record": record, "label": label})

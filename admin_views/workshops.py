@@ -14,7 +14,8 @@ from models import DeclarationStatus, Organisation, ProfessionalField, Workshop
 from services import permissions, workflow
 
 from .base import ReadOnlyModelView
-from .declarations import BULK_ACTIONS, DeclarationPages, row_buttons, timeline_of
+from .declarations import BULK_ACTIONS, DeclarationPages, row_buttons
+from .reviews import timeline
 
 
 def status_badge(code, labels):
@@ -130,7 +131,7 @@ class WorkshopAdmin(DeclarationPages, ReadOnlyModelView):
         kwargs.setdefault("row_buttons", lambda row: row_buttons(current_user, row, self))
         kwargs.setdefault("can_declare", workflow.can_declare(current_user))
         if template == self.details_template and "model" in kwargs:
-            kwargs["timeline"] = timeline_of(kwargs["model"])
+            kwargs["timeline"] = timeline(kwargs["model"])
             kwargs["buttons"] = row_buttons(current_user, kwargs["model"], self)[1:]
         return super().render(template, **kwargs)
 

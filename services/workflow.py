@@ -382,9 +382,14 @@ class RowTransition:
 ROW_TRANSITIONS: dict[str, RowTransition] = {}
 
 
+# Status labels of the tables whose rows move through RowTransitions.
+ROW_STATUS_LABELS = {"PlanChange": PlanChangeStatus.LABELS, "CompletionMaterial": ReviewStatus.LABELS}
+
+
 def register_row(*transitions: RowTransition) -> None:
     for transition in transitions:
         ROW_TRANSITIONS[transition.action] = transition
+        audit.register_action(transition.action, transition.label, ROW_STATUS_LABELS.get(transition.model.__name__))
 
 
 def _load_row(user, model, row_id):
@@ -572,12 +577,4 @@ register_row(
 )
 
 # Audit actions that are not transitions but appear in a workshop's timeline.
-EVENT_LABELS = {"apply_plan_change": _l("Plan change applied to the workshop")}
-
-
-def action_label(action: str) -> str:
-    """Return the label of a transition or timeline event, or the action code when none is known."""
-    transition = TRANSITIONS.get(action) or ROW_TRANSITIONS.get(action)
-    if transition:
-        return str(transition.label)
-    return str(EVENT_LABELS.get(action, action))
+audit.register_action("apply_plan_change", _l("Plan change applied to the workshop"))
