@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from models import AuditRecord, DeclarationYear, Organisation, ProfessionalField, User, Workshop
 
 from .audit import AuditRecordAdmin
+from .certificates import CertificatePrintView
 from .dashboard import DashboardView
 from .organisations import OrganisationAdmin
 from .reference import DeclarationYearAdmin, ProfessionalFieldAdmin
@@ -29,6 +30,14 @@ def init_admin(app):
     workshops = WorkshopAdmin(Workshop, name=_l("Workshops"), endpoint="workshops", category=_l("Workshop declarations"))
     admin.add_view(workshops)
     admin.workshop_view = workshops
+    admin.add_view(
+        CertificatePrintView(
+            name=_l("Certificate printing"),
+            endpoint="certificates",
+            url="/admin/certificates",
+            category=_l("Workshop declarations"),
+        )
+    )
 
     system = _l("System")
     admin.add_view(OrganisationAdmin(Organisation, name=_l("Organisations"), endpoint="organisations", category=system))

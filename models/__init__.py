@@ -2,6 +2,7 @@
 
 from .attachments import Attachment
 from .audit import AuditRecord, AuditRecordImmutable
+from .certificates import CertificateLink
 from .db import BaseModel, db, init_database, is_sqlite
 from .organisations import MINISTRY, PROVINCE, UNIT, Organisation
 from .reference import DeclarationYear, ProfessionalField
@@ -24,6 +25,7 @@ ALL_MODELS = [
     Workshop,
     Trainee,
     AuditRecord,
+    CertificateLink,
 ]
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "AuditRecord",
     "AuditRecordImmutable",
     "BaseModel",
+    "CertificateLink",
     "CertificateStatus",
     "DeclarationStatus",
     "DeclarationYear",

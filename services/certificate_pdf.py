@@ -1,0 +1,120 @@
+"""Certificate PDFs: a Jinja template rendered with xhtml2pdf, in one or two processes.
+
+Nothing here touches the database or Flask: callers pass plain dictionaries
+(see ``services.certificates.certificate_data``), so the same code runs in the
+worker processes of a large batch.
+"""
+
+import base64
+import io
+import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import qrcode
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from PIL import Image
+from pypdf import PdfWriter
+from qrcode.constants import ERROR_CORRECT_M
+from xhtml2pdf import pisa
+from xhtml2pdf.config.resources import ResourceAccessPolicy
+
+from .certificate_fonts import FAMILY, certificate_font
+
+logger = logging.getLogger(__name__)
+
+TEMPLATE_FOLDER = Path(__file__).resolve().parent.parent / "templates" / "pdf"
+
+# Below this many certificates one process renders the batch alone, because
+# starting workers and merging their files costs more than it saves.
+PARALLEL_MIN = 80
+# Largest part one xhtml2pdf document renders: memory grows with the pages of a
+# document (about 0.15 MB each), and each part embeds its own font subset.
+PART_MAX = 250
+
+# Autoescaping turns every name and project title into text: markup in them
+# never reaches xhtml2pdf or reportlab's paragraph parser.
+_jinja = Environment(loader=FileSystemLoader(str(TEMPLATE_FOLDER)), autoescape=select_autoescape(["html"]))
+
+# Certificates name no resources: remote fetches are off, and with no base
+# folder every local path is refused too. Only data: URIs (the QR codes) load.
+RESOURCE_POLICY = ResourceAccessPolicy.server(None, allow_remote=False)
+
+
+class CertificateRenderError(Exception):
+    """xhtml2pdf reported errors while rendering certificates."""
+
+
+def qr_data_uri(url: str) -> str:
+    """Encode ``url`` as a QR code in a PNG data URI, one pixel per module.
+
+    The mask pattern is fixed: choosing the best of the eight takes about 5 ms
+    per code, most of a certificate page, and any mask decodes. The PDF scales
+    the image up without smoothing.
+    """
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0, mask_pattern=0)
+    code.add_data(url)
+    code.make(fit=True)
+    matrix = code.get_matrix()
+    size = len(matrix)
+    image = Image.new("1", (size, size), 1)
+    image.putdata([0 if dark else 1 for row in matrix for dark in row])
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def render_html(certificates: list[dict], labels: dict) -> str:
+    """Fill the certificate template with one page per entry of ``certificates``."""
+    pages = [dict(entry, qr=qr_data_uri(entry["verify_url"])) for entry in certificates]
+    return _jinja.get_template("certificate.html").render(certificates=pages, labels=labels, font_family=FAMILY)
+
+
+def html_to_pdf(html: str) -> bytes:
+    """Convert certificate HTML to PDF under the restricted resource policy."""
+    buffer = io.BytesIO()
+    status = pisa.CreatePDF(html, dest=buffer, resource_policy=RESOURCE_POLICY, encoding="utf-8")
+    if status.err:
+        raise CertificateRenderError(f"xhtml2pdf reported {status.err} errors")
+    return buffer.getvalue()
+
+
+def render_part(certificates: list[dict], labels: dict) -> bytes:
+    """Render one document of consecutive certificates, one per page."""
+    return html_to_pdf(render_html(certificates, labels))
+
+
+def _split(items: list, size: int) -> list[list]:
+    return [items[start : start + size] for start in range(0, len(items), size)]
+
+
+def _merge(parts: list[bytes]) -> bytes:
+    writer = PdfWriter()
+    for part in parts:
+        writer.append(io.BytesIO(part))
+    output = io.BytesIO()
+    writer.write(output)
+    return output.getvalue()
+
+
+def render_certificates(certificates: list[dict], labels: dict, font_path: str = "", workers: int = 1) -> bytes:
+    """Render ``certificates`` as one PDF, one certificate per page, in order.
+
+    A batch of at least PARALLEL_MIN certificates is cut into parts of at most
+    PART_MAX pages that ``workers`` forked processes render side by side; the
+    parts are then joined. Each part embeds the font subset once.
+    """
+    if not certificates:
+        raise ValueError("no certificates to render")
+    # Registered before forking, so that every worker inherits the parsed font.
+    certificate_font(font_path)
+    if workers < 2 or len(certificates) < PARALLEL_MIN:
+        parts = [render_part(part, labels) for part in _split(certificates, PART_MAX)]
+    else:
+        part_size = min(PART_MAX, -(-len(certificates) // workers))
+        chunks = _split(certificates, part_size)
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            parts = list(pool.map(render_part, chunks, [labels] * len(chunks)))
+    return parts[0] if len(parts) == 1 else _merge(parts)
