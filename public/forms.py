@@ -13,7 +13,7 @@ class CaptchaMixin:
 class SearchForm(CaptchaMixin, FlaskForm):
     name = StringField(
         _l("Full name"),
-        validators=[DataRequired(message=_l("Enter the name.")), Length(max=50, message=_l("At most 50 characters."))],
+        validators=[DataRequired(message=_l("Enter the full name.")), Length(max=50, message=_l("At most 50 characters."))],
     )
     id_number = StringField(
         _l("ID number"),
@@ -34,5 +34,5 @@ class VerifyForm(CaptchaMixin, FlaskForm):
     )
     name = StringField(
         _l("Holder's name"),
-        validators=[DataRequired(message=_l("Enter the name.")), Length(max=50, message=_l("At most 50 characters."))],
+        validators=[DataRequired(message=_l("Enter the holder's name.")), Length(max=50, message=_l("At most 50 characters."))],
     )
