@@ -3,7 +3,7 @@
 import io
 import logging
 
-from flask import current_app, render_template, request, send_file, session
+from flask import current_app, g, render_template, request, send_file, session
 from flask_babel import gettext as _
 
 from extensions import limiter
@@ -31,9 +31,16 @@ def no_store(response):
     return response
 
 
+def _needs_captcha() -> bool:
+    """Whether this request's address must answer a captcha, asked of the storage once per request."""
+    if "needs_captcha" not in g:
+        g.needs_captcha = captcha.captcha_required(_client())
+    return g.needs_captcha
+
+
 def _captcha_passes(form) -> bool:
     """Check the captcha when this address must answer one; a wrong answer becomes a form error."""
-    if not captcha.captcha_required(_client()):
+    if not _needs_captcha():
         return True
     if captcha.check_answer(session.pop("captcha_id", None), form.captcha.data):
         return True
@@ -48,7 +55,7 @@ def _search_page(form, results=None, searched=False, status=200):
             form=form,
             results=results or [],
             searched=searched,
-            needs_captcha=captcha.captcha_required(_client()),
+            needs_captcha=_needs_captcha(),
         ),
         status,
     )
@@ -67,24 +74,17 @@ def search():
         return _search_page(form)
 
     found = certificate_lookup.find_certificates(form.name.data, form.id_number.data)
+    # The page after a search shows an empty form: the ID number is never echoed.
+    form.name.data = form.id_number.data = ""
     if not found:
-        captcha.record_miss(_client())
+        g.needs_captcha = captcha.record_miss(_client())
         logger.info("Certificate search found nothing")
-        return _search_page(SearchForm(formdata=None), searched=True)
+        return _search_page(form, searched=True)
 
     minutes = current_app.config["CERTIFICATE_LINK_MINUTES"]
-    results = [
-        {
-            "workshop": trainee.workshop.name,
-            "number": trainee.certificate_number,
-            "issued": trainee.certificate_issued_on,
-            "revoked": trainee.revoked,
-            "token": certificate_lookup.create_link(trainee, minutes),
-        }
-        for trainee in found
-    ]
+    results = [(certificate, certificate_lookup.create_link(certificate.trainee_id, minutes)) for certificate in found]
     logger.info("Certificate search found %s certificates", len(results))
-    return _search_page(SearchForm(formdata=None), results=results, searched=True)
+    return _search_page(form, results=results, searched=True)
 
 
 @bp.route("/captcha.png")
@@ -145,7 +145,7 @@ def _verify_page(form, trainee=None, checked=False, status=200):
             period=certificates.format_period(trainee.workshop) if trainee else "",
             hours=certificates.format_hours(trainee.hours) if trainee else "",
             issued=certificates.format_date(trainee.certificate_issued_on) if trainee else "",
-            needs_captcha=captcha.captcha_required(_client()),
+            needs_captcha=_needs_captcha(),
         ),
         status,
     )
@@ -156,7 +156,7 @@ def _verify_page(form, trainee=None, checked=False, status=200):
 def verify_token(token):
     trainee = certificate_lookup.trainee_for_verify_token(token)
     if trainee is None:
-        captcha.record_miss(_client())
+        g.needs_captcha = captcha.record_miss(_client())
         return _verify_page(VerifyForm(formdata=None), checked=True, status=404)
     return _verify_page(VerifyForm(formdata=None), trainee=trainee, checked=True)
 
@@ -174,5 +174,5 @@ def verify_number():
         return _verify_page(form)
     trainee = certificate_lookup.trainee_for_number(form.number.data, form.name.data)
     if trainee is None:
-        captcha.record_miss(_client())
+        g.needs_captcha = captcha.record_miss(_client())
     return _verify_page(VerifyForm(formdata=None), trainee=trainee, checked=True)

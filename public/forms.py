@@ -6,11 +6,18 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 
+class PublicForm(FlaskForm):
+    """A public form; CSRFProtect checks its token before the view runs, so the form does not check it again."""
+
+    class Meta:
+        csrf = False
+
+
 class CaptchaMixin:
     captcha = StringField(_l("Verification code"), validators=[Optional(), Length(max=16)])
 
 
-class SearchForm(CaptchaMixin, FlaskForm):
+class SearchForm(CaptchaMixin, PublicForm):
     name = StringField(
         _l("Full name"),
         validators=[DataRequired(message=_l("Enter the full name.")), Length(max=50, message=_l("At most 50 characters."))],
@@ -24,7 +31,7 @@ class SearchForm(CaptchaMixin, FlaskForm):
     )
 
 
-class VerifyForm(CaptchaMixin, FlaskForm):
+class VerifyForm(CaptchaMixin, PublicForm):
     number = StringField(
         _l("Certificate number"),
         validators=[

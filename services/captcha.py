@@ -12,7 +12,6 @@ import logging
 import secrets
 
 from flask import current_app
-from limits import parse
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from extensions import limiter
@@ -27,18 +26,22 @@ MISS_WINDOW_MINUTES = 15
 IMAGE_SIZE = (132, 44)
 
 
-def _miss_limit():
-    return parse(f"{current_app.config['CAPTCHA_AFTER_MISSES']} per {MISS_WINDOW_MINUTES} minutes")
+def _miss_key(address: str) -> str:
+    return f"zhigeng-certificate-miss/{address}"
 
 
-def record_miss(address: str) -> None:
-    """Count a search or verification from ``address`` that found nothing."""
-    limiter.limiter.hit(_miss_limit(), "certificate-miss", address)
+def record_miss(address: str) -> bool:
+    """Count a search or verification from ``address`` that found nothing; return whether a captcha is due now.
+
+    The count lives for MISS_WINDOW_MINUTES from the first miss.
+    """
+    count = limiter.storage.incr(_miss_key(address), MISS_WINDOW_MINUTES * 60)
+    return count >= current_app.config["CAPTCHA_AFTER_MISSES"]
 
 
 def captcha_required(address: str) -> bool:
     """Whether ``address`` has missed often enough in the window to be asked for a captcha."""
-    return not limiter.limiter.test(_miss_limit(), "certificate-miss", address)
+    return limiter.storage.get(_miss_key(address)) >= current_app.config["CAPTCHA_AFTER_MISSES"]
 
 
 def _key(challenge_id: str, answer: str) -> str:

@@ -101,6 +101,18 @@ def test_search_never_echoes_id_number(client, holder, caplog):
     assert "Location" not in response.headers
 
 
+def test_invalid_form_does_not_echo_id_number(client, holder):
+    response = search(client, "", holder["id_number"])
+    assert "请填写姓名。" in response.get_data(as_text=True)
+    assert holder["id_number"] not in response.get_data(as_text=True)
+
+
+def test_search_without_csrf_token_rejected(client, holder):
+    response = client.post("/", data={"name": "王小明", "id_number": holder["id_number"]})
+    assert response.status_code == 400
+    assert "人工智能高级研修班" not in response.get_data(as_text=True)
+
+
 def test_search_response_not_cached(client, holder):
     response = search(client, "王小明", holder["id_number"])
     assert response.headers["Cache-Control"] == "no-store"
