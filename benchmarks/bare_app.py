@@ -1,4 +1,4 @@
-"""The floor of the public search benchmark: a Flask endpoint that does nothing but answer."""
+"""The floor of the public search benchmark: a Flask endpoint that only returns "ok"."""
 
 from flask import Flask
 

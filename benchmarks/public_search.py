@@ -3,12 +3,14 @@
 Usage: ZHIGENG_INSTANCE=/tmp/zhigeng-bench python benchmarks/public_search.py --people /tmp/zhigeng-bench/people.tsv
 
 Both servers run with the README's production command on 127.0.0.1 (gunicorn,
-4 sync workers), one after the other. wrk sends 16 connections for 10 seconds
-to each: GET / to the bare endpoint, then POST / searches for people from
-``--people`` (written by seed_certificates.py) to the application, first with
-their real ID numbers (hits, which also store a certificate link), then with
-another valid ID number (misses). Rate limits and the captcha are raised out of
-the way through their environment variables. Requires wrk (Debian package).
+4 sync workers), one after the other. wrk keeps 16 connections busy for 10
+seconds against each. The bare endpoint gets GET /. The application gets
+POST / searches for people from ``--people`` (written by
+seed_certificates.py): first with their real ID numbers (hits, which also
+store a certificate link), then with another valid ID number (misses). Rate
+limits and the captcha threshold are raised through their environment
+variables. Requires wrk (Debian package). Set ZHIGENG_REDIS_URL as production
+would with several workers.
 """
 
 import argparse

@@ -34,7 +34,7 @@ REGIONS = ["110105", "120101", "320102", "330106", "370102", "440106", "510104",
 
 
 def id_number(index: int) -> str:
-    """A distinct valid resident ID number for each index below about 100 million."""
+    """Return a distinct valid resident ID number for each index below 112 million."""
     birth = datetime.date(1960, 1, 1) + datetime.timedelta(days=index % 14000)
     sequence = (index // 14000) % 1000
     region = REGIONS[(index // 14_000_000) % len(REGIONS)]

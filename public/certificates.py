@@ -32,14 +32,14 @@ def no_store(response):
 
 
 def _needs_captcha() -> bool:
-    """Whether this request's address must answer a captcha, asked of the storage once per request."""
+    """Return whether this request's address must solve a captcha, reading the storage once per request."""
     if "needs_captcha" not in g:
         g.needs_captcha = captcha.captcha_required(_client())
     return g.needs_captcha
 
 
 def _captcha_passes(form) -> bool:
-    """Check the captcha when this address must answer one; a wrong answer becomes a form error."""
+    """Check the captcha when this address must solve one. A wrong code becomes a form error."""
     if not _needs_captcha():
         return True
     if captcha.check_answer(session.pop("captcha_id", None), form.captcha.data):

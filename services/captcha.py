@@ -1,9 +1,9 @@
 """Captcha for the public pages after repeated misses from one client address.
 
-A challenge is a short random code drawn into a PNG. The answer is kept only
-as a hash inside the rate-limit storage (memory, or Redis when configured),
-keyed by a random challenge id that the browser's session holds; a challenge
-can be answered once.
+A challenge is a short random code drawn into a PNG. The code is stored only
+as a hash in the rate-limit storage (memory, or Redis when configured), under
+a random challenge id that the browser's session carries. Each challenge can
+be checked once.
 """
 
 import hashlib
@@ -40,7 +40,7 @@ def record_miss(address: str) -> bool:
 
 
 def captcha_required(address: str) -> bool:
-    """Whether ``address`` has missed often enough in the window to be asked for a captcha."""
+    """Return whether ``address`` has missed often enough in the window to be asked for a captcha."""
     return limiter.storage.get(_miss_key(address)) >= current_app.config["CAPTCHA_AFTER_MISSES"]
 
 
@@ -58,7 +58,7 @@ def new_challenge() -> tuple[str, bytes]:
 
 
 def check_answer(challenge_id: str | None, answer: str | None) -> bool:
-    """Whether ``answer`` solves the challenge; a checked challenge is used up either way."""
+    """Return whether ``answer`` solves the challenge. A checked challenge is used up either way."""
     if not challenge_id or not answer or len(answer) > 16:
         return False
     key = _key(challenge_id, answer)

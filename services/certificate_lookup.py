@@ -22,12 +22,12 @@ PURGE_ONE_IN = 200
 
 
 def normalise_name(value) -> str:
-    """A name as the importer stores it: full-width folded, trimmed, inner spaces collapsed."""
+    """Normalise a name as the importer stores it: full-width forms folded, trimmed, inner spaces collapsed."""
     return re.sub(r"\s+", " ", normalise_text(value))
 
 
 def normalise_id_number(value) -> str:
-    """An ID number as the importer stores it: full-width digits folded, spaces removed, X upper-case."""
+    """Normalise an ID number as the importer stores it: full-width digits folded, spaces removed, X upper-case."""
     return compact_number(value)
 
 
@@ -43,8 +43,8 @@ class FoundCertificate:
 
 
 # NOTE: written as SQL rather than built by peewee, because building this query
-# costs about as much as the rest of a search request; keep the conditions
-# in step with services.certificates.issued_condition().
+# costs about as much as the rest of a search request. Keep the conditions in
+# step with services.certificates.issued_condition().
 _FIND_SQL = (
     "SELECT t.id, w.name, t.certificate_number, t.certificate_issued_on, t.revoked "
     "FROM trainee AS t JOIN workshop AS w ON w.id = t.workshop_id "
@@ -89,7 +89,7 @@ def create_link(trainee_id: int, minutes: int) -> str:
 
 
 def trainee_for_link(token: str):
-    """The issued certificate a link token opens, or None when the token is unknown or expired."""
+    """Return the issued certificate a link token opens, or None when the token is unknown or expired."""
     if not token or len(token) > 64:
         return None
     return (
@@ -103,14 +103,14 @@ def trainee_for_link(token: str):
 
 
 def trainee_for_verify_token(token: str):
-    """The issued certificate a QR code names, or None."""
+    """Return the issued certificate a QR code's token names, or None."""
     if not token or len(token) > 64:
         return None
     return Trainee.select(Trainee, Workshop).join(Workshop).where((Trainee.verify_token == token) & issued_condition()).first()
 
 
 def trainee_for_number(number: str, name: str):
-    """The issued certificate with this number and holder's name, or None."""
+    """Return the issued certificate with this number and holder's name, or None."""
     number = compact_number(number)
     if not number or len(number) > 32:
         return None

@@ -124,8 +124,8 @@ def _render_parallel(chunks: list[list[dict]], labels: dict, workers: int) -> li
     """Render ``chunks`` on ``workers`` processes: this one and ``workers - 1`` forked helpers.
 
     Rendering here as well, rather than waiting for the helpers, saves the
-    memory of one more process: each holds the font and the libraries, about
-    80 MB. Freezing the garbage collector before forking keeps the pages the
+    memory of one more process, because each process keeps its own copy of the
+    font and the libraries (about 80 MB). Freezing the garbage collector before forking keeps the pages the
     helpers inherit shared instead of copied when a collection touches them.
     """
     context = multiprocessing.get_context("fork")
@@ -143,8 +143,8 @@ def render_certificates(certificates: list[dict], labels: dict, font_path: str =
     """Render ``certificates`` as one PDF, one certificate per page, in order.
 
     A batch of at least PARALLEL_MIN certificates is cut into parts of at most
-    PART_MAX pages that ``workers`` processes render side by side; the parts
-    are then joined. Each part embeds the font subset once.
+    PART_MAX pages that ``workers`` processes render side by side. The parts
+    are then joined, and each part embeds the font subset once.
     """
     if not certificates:
         raise ValueError("no certificates to render")

@@ -36,7 +36,7 @@ def format_hours(hours) -> str:
 
 
 def certificate_labels() -> dict:
-    """The fixed texts of a certificate, translated for the worker processes that cannot."""
+    """Translate the fixed texts of a certificate here, because the worker processes have no request to translate in."""
     return {
         "programme": _("National Knowledge Update Programme for Professional and Technical Personnel"),
         "title": _("Training certificate"),
@@ -76,7 +76,7 @@ def verify_url(base_url: str, trainee) -> str:
 
 
 def certificate_data(trainee, workshop, base_url: str) -> dict:
-    """The fields of one certificate as plain values; the ID number is masked unless the workshop asks otherwise."""
+    """Collect the fields of one certificate as plain values. The ID number is masked unless the workshop prints it in full."""
     if workshop.certificate_full_id:
         id_number = cipher().decrypt(trainee.id_number_encrypted)
     else:

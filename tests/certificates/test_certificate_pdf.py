@@ -115,8 +115,8 @@ def test_name_drawn_as_glyphs(one_certificate, render_pdf):
     per_mm = image.width / 210
     box = (int(44 * per_mm), int(92 * per_mm), int(80 * per_mm), int(104 * per_mm))
     assert dark_pixels(image, box) > 150
-    # Boxes (.notdef) would fill their outline the same for every character; a
-    # name of three real glyphs has far fewer dark pixels than three solid boxes.
+    # Missing glyphs (.notdef) print as solid boxes, so a name of three real
+    # glyphs has far fewer dark pixels than three boxes would.
     assert dark_pixels(image, box) < (box[2] - box[0]) * (box[3] - box[1]) // 3
 
 
@@ -248,12 +248,12 @@ def loopback_listener():
 
 def test_markup_in_name_is_text_and_fetches_nothing(org_tree, make_issued_workshop, render_pdf, loopback_listener):
     url, requests = loopback_listener
-    name = f'<b>王</b><img src="{url}/name.png">'
+    name = f'<b>王</b><img src="{url}/n">'
     workshop, trainees = make_issued_workshop(org_tree["unit_a1"], [(name, resident_id())], name=f'<img src="{url}/w.png">班')
     path = render_pdf(trainees, workshop)
     compact = re.sub(r"\s+", "", PdfReader(path).pages[0].extract_text())
     assert "<b>王</b><img" in compact
-    assert f'{url}/name.png">' in compact
+    assert f'{url}/n">' in compact
     assert requests == []
     assert b"/Subtype /Image" in path.read_bytes()  # the QR code only
     assert path.read_bytes().count(b"/Subtype /Image") == 1

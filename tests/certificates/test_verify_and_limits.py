@@ -87,7 +87,7 @@ def test_verify_rate_limit_engages(app, client, holder):
 
 
 def solve(challenge_id):
-    """Find the answer of a challenge by trying every code against the stored hashes."""
+    """Find the code of a challenge by trying every code against the stored hashes."""
     for letters in itertools.product(captcha.ALPHABET, repeat=captcha.LENGTH):
         answer = "".join(letters)
         digest = hashlib.sha256(f"{challenge_id}:{answer}".encode()).hexdigest()
