@@ -3,7 +3,7 @@
 import io
 import logging
 
-from flask import current_app, g, render_template, request, send_file, session
+from flask import abort, current_app, g, render_template, request, send_file, session
 from flask_babel import gettext as _
 
 from extensions import limiter
@@ -90,6 +90,8 @@ def search():
 @bp.route("/captcha.png")
 @limiter.limit("30 per minute")
 def captcha_image():
+    if not captcha.captcha_required(_client()):
+        abort(404)
     challenge_id, png = captcha.new_challenge()
     session["captcha_id"] = challenge_id
     return send_file(io.BytesIO(png), mimetype="image/png", max_age=0)

@@ -30,18 +30,27 @@ def _miss_key(address: str) -> str:
     return f"zhigeng-certificate-miss/{address}"
 
 
+def _storage():
+    """Return the rate-limit storage, or None when rate limiting is switched off (no captcha then)."""
+    return limiter.storage if limiter.enabled else None
+
+
 def record_miss(address: str) -> bool:
     """Count a search or verification from ``address`` that found nothing; return whether a captcha is due now.
 
     The count lives for MISS_WINDOW_MINUTES from the first miss.
     """
-    count = limiter.storage.incr(_miss_key(address), MISS_WINDOW_MINUTES * 60)
+    storage = _storage()
+    if storage is None:
+        return False
+    count = storage.incr(_miss_key(address), MISS_WINDOW_MINUTES * 60)
     return count >= current_app.config["CAPTCHA_AFTER_MISSES"]
 
 
 def captcha_required(address: str) -> bool:
     """Return whether ``address`` has missed often enough in the window to be asked for a captcha."""
-    return limiter.storage.get(_miss_key(address)) >= current_app.config["CAPTCHA_AFTER_MISSES"]
+    storage = _storage()
+    return storage is not None and storage.get(_miss_key(address)) >= current_app.config["CAPTCHA_AFTER_MISSES"]
 
 
 def _key(challenge_id: str, answer: str) -> str:

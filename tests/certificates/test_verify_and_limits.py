@@ -136,3 +136,29 @@ def test_captcha_answer_not_in_session(client, holder):
         stored = dict(session)
     answer = solve(challenge_id)
     assert answer not in str(stored)
+
+
+def test_captcha_image_only_when_required(client, holder):
+    assert client.get("/captcha.png").status_code == 404
+    miss(client, 3)
+    assert client.get("/captcha.png").status_code == 200
+
+
+def test_search_works_with_rate_limits_off(tmp_path, database_url, org_tree):
+    """With ZHIGENG_RATELIMIT_ENABLED=0 there is no storage: misses are not counted and no captcha is asked."""
+    from app import create_app
+
+    other = create_app(
+        {
+            "INSTANCE_PATH": str(tmp_path / "off"),
+            "DATABASE_URL": database_url,
+            "TESTING": True,
+            "RATELIMIT_ENABLED": False,
+            "TRUSTED_HOSTS": ["localhost"],
+        }
+    )
+    client = other.test_client()
+    for _ in range(4):
+        html = search(client, "无此人", resident_id(order=98)).get_data(as_text=True)
+        assert "未查询到证书" in html
+    assert "验证码" not in html
