@@ -129,6 +129,9 @@ def certificate_pdf(token):
     trainee = certificate_lookup.trainee_for_link(token)
     if trainee is None:
         return _link_expired()
+    if trainee.revoked:
+        page = render_template("error.html", title=_("Certificate revoked"), message=_("This certificate has been revoked."))
+        return page, 410
     base_url = current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")
     pdf = certificates.render([trainee], trainee.workshop, base_url)
     certificates.record_prints([trainee.id])

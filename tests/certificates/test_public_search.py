@@ -161,3 +161,12 @@ def test_public_pdf_counts_print(client, holder):
     assert response.mimetype == "application/pdf"
     assert response.data.startswith(b"%PDF")
     assert Trainee.get_by_id(holder["trainee"].id).print_count == 1
+
+
+def test_revoked_certificate_not_printable(client, holder):
+    link = certificate_link(client, holder)
+    Trainee.update(revoked=True).where(Trainee.id == holder["trainee"].id).execute()
+    response = client.get(link + "/pdf")
+    assert response.status_code == 410
+    assert "该证书已撤销" in response.get_data(as_text=True)
+    assert Trainee.get_by_id(holder["trainee"].id).print_count == 0
