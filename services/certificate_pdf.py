@@ -150,7 +150,9 @@ def render_certificates(certificates: list[dict], labels: dict, font_path: str =
         raise ValueError("no certificates to render")
     # Registered before forking, so that every helper inherits the parsed font.
     certificate_font(font_path)
-    if workers < 2 or len(certificates) < PARALLEL_MIN:
+    # Helpers are forked so that they inherit the registered font; Windows cannot fork.
+    can_fork = "fork" in multiprocessing.get_all_start_methods()
+    if workers < 2 or len(certificates) < PARALLEL_MIN or not can_fork:
         parts = [render_part(part, labels) for part in _split(certificates, PART_MAX)]
     else:
         part_size = min(PART_MAX, -(-len(certificates) // workers))

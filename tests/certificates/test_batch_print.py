@@ -179,3 +179,11 @@ def test_dashboard_quiet_with_embedded_font(client, org_tree):
     login(client, "platform-admin")
     html = client.get("/admin/").get_data(as_text=True)
     assert "未找到 TrueType 中文字体" not in html
+
+
+def test_other_subtree_cannot_set_full_id(client, unit_workshop):
+    workshop, _ = unit_workshop
+    login(client, "prov-b")
+    response = post(client, f"/admin/certificates/{workshop.id}/id-display", {"full_id": "1"})
+    assert response.status_code == 404
+    assert Workshop.get_by_id(workshop.id).certificate_full_id is False
