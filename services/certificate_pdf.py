@@ -32,7 +32,7 @@ TEMPLATE_FOLDER = Path(__file__).resolve().parent.parent / "templates" / "pdf"
 # starting workers and merging their files costs more than it saves.
 PARALLEL_MIN = 80
 # Largest part one xhtml2pdf document renders: memory grows with the pages of a
-# document (about 0.4 MB each), and each part embeds its own font subset.
+# document (about 0.15 MB each), and each part embeds its own font subset.
 PART_MAX = 125
 
 # Binary streams instead of ASCII85 text: reportlab encodes ASCII85 in pure
@@ -71,8 +71,9 @@ class CertificateRenderError(Exception):
 def qr_data_uri(url: str) -> str:
     """Encode ``url`` as a QR code in a PNG data URI, one pixel per module.
 
-    The mask pattern is fixed: choosing the best of the eight takes about 5 ms
-    per code, most of a certificate page, and any mask decodes. The PDF scales
+    The mask pattern is fixed, because choosing the best of the eight takes
+    about 5 ms per code, half the time of a certificate page, and any mask
+    decodes. The PDF scales
     the image up without smoothing.
     """
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0, mask_pattern=0)
@@ -150,7 +151,7 @@ def render_certificates(certificates: list[dict], labels: dict, font_path: str =
         raise ValueError("no certificates to render")
     # Registered before forking, so that every helper inherits the parsed font.
     certificate_font(font_path)
-    # Helpers are forked so that they inherit the registered font; Windows cannot fork.
+    # Helpers are forked so that they inherit the registered font, and Windows cannot fork.
     can_fork = "fork" in multiprocessing.get_all_start_methods()
     if workers < 2 or len(certificates) < PARALLEL_MIN or not can_fork:
         parts = [render_part(part, labels) for part in _split(certificates, PART_MAX)]
