@@ -57,6 +57,20 @@ def build_config(overrides=None) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("ZHIGENG_REDIS_URL") or "memory://",
         "RATELIMIT_ENABLED": _env_bool("ZHIGENG_RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": False,
+        # Certificates: a TrueType CJK font file (.ttf or .ttc, "path#index" picks a
+        # face of a collection); unset searches the usual system font folders.
+        "CERTIFICATE_FONT": os.environ.get("ZHIGENG_CERTIFICATE_FONT", ""),
+        # Address the QR codes on certificates lead to, such as https://zhigeng.example.cn;
+        # unset uses the address of the request that prints.
+        "PUBLIC_URL": os.environ.get("ZHIGENG_PUBLIC_URL", "").rstrip("/"),
+        "CERTIFICATE_PRINT_WORKERS": _env_int("ZHIGENG_PRINT_WORKERS", 2),
+        "CERTIFICATE_BATCH_MAX": _env_int("ZHIGENG_PRINT_BATCH_MAX", 2000),
+        "CERTIFICATE_LINK_MINUTES": _env_int("ZHIGENG_CERTIFICATE_LINK_MINUTES", 30),
+        # Flask-Limiter limits per client address on the public pages.
+        "SEARCH_RATE_LIMIT": os.environ.get("ZHIGENG_SEARCH_RATE_LIMIT", "10 per minute;60 per hour"),
+        "VERIFY_RATE_LIMIT": os.environ.get("ZHIGENG_VERIFY_RATE_LIMIT", "30 per minute;300 per hour"),
+        # Misses (nothing found) per client address within 15 minutes before a captcha is asked.
+        "CAPTCHA_AFTER_MISSES": _env_int("ZHIGENG_CAPTCHA_AFTER_MISSES", 3),
         "LOGIN_ACCOUNT_MAX_FAILURES": _env_int("ZHIGENG_LOGIN_ACCOUNT_FAILURES", 5),
         "LOGIN_ADDRESS_MAX_FAILURES": _env_int("ZHIGENG_LOGIN_ADDRESS_FAILURES", 20),
         "LOGIN_LOCKOUT_MINUTES": _env_int("ZHIGENG_LOGIN_LOCKOUT_MINUTES", 15),

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from models import AuditRecord, DeclarationYear, Organisation, PlanChange, ProfessionalField, User, Workshop
 
 from .audit import AuditRecordAdmin
+from .certificates import CertificatePrintView
 from .completion_materials import CompletionMaterialsView
 from .dashboard import DashboardView
 from .opening_plans import OpeningPlanAdmin
@@ -33,6 +34,14 @@ def init_admin(app):
     workshops = WorkshopAdmin(Workshop, name=_l("Workshops"), endpoint="workshops", category=_l("Workshop declarations"))
     admin.add_view(workshops)
     admin.workshop_view = workshops
+    admin.add_view(
+        CertificatePrintView(
+            name=_l("Certificate printing"),
+            endpoint="certificates",
+            url="/admin/certificates",
+            category=_l("Workshop declarations"),
+        )
+    )
 
     running = _l("Running workshops")
     admin.add_view(OpeningPlanAdmin(Workshop, name=_l("Opening notices and plans"), endpoint="opening_plans", category=running))

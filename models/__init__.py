@@ -2,6 +2,7 @@
 
 from .attachments import Attachment
 from .audit import AuditRecord, AuditRecordImmutable
+from .certificates import CertificateLink
 from .db import BaseModel, db, init_database, is_sqlite
 from .materials import (
     CompletionMaterial,
@@ -35,6 +36,7 @@ ALL_MODELS = [
     WorkshopDocument,
     PlanChange,
     CompletionMaterial,
+    CertificateLink,
 ]
 
 __all__ = [
@@ -43,6 +45,7 @@ __all__ = [
     "AuditRecord",
     "AuditRecordImmutable",
     "BaseModel",
+    "CertificateLink",
     "CertificateStatus",
     "CompletionMaterial",
     "DeclarationStatus",

@@ -101,6 +101,8 @@ class Workshop(BaseModel):
     plan_status = peewee.CharField(max_length=16, default=ReviewStatus.NOT_REPORTED, index=True)
     trainee_list_status = peewee.CharField(max_length=16, default=TraineeListStatus.OPEN, index=True)
     certificate_status = peewee.CharField(max_length=16, default=CertificateStatus.NOT_GENERATED)
+    # Print the full ID number on this workshop's certificates instead of the masked one.
+    certificate_full_id = peewee.BooleanField(default=False)
     # Set while the trainee list is submitted or approved; database triggers read it.
     trainee_list_locked = peewee.BooleanField(default=False)
     # Optimistic lock: every edit must name the version it started from.

@@ -5,9 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages: a TrueType CJK font for PDFs, Chromium for browser tests,
-# poppler for rendering PDF pages in tests.
+# poppler for rendering PDF pages in tests, zbar for reading their QR codes.
 missing=()
-for pkg in fonts-wqy-zenhei chromium chromium-l10n chromium-driver poppler-utils; do
+for pkg in fonts-wqy-zenhei chromium chromium-l10n chromium-driver poppler-utils zbar-tools; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -6,6 +6,7 @@ from models import (
     UNIT,
     Attachment,
     AuditRecord,
+    CertificateStatus,
     CompletionMaterial,
     DeclarationYear,
     Organisation,
@@ -206,3 +207,13 @@ def can_place_user_in(user, organisation) -> bool:
     if is_platform_admin(user):
         return True
     return is_province(user) and in_subtree(user, organisation)
+
+
+def can_print_certificates(user, workshop) -> bool:
+    """Batch-print a workshop's certificates: anyone who sees the workshop, once they are issued."""
+    return can_view_workshop(user, workshop) and workshop.certificate_status == CertificateStatus.GENERATED
+
+
+def can_set_certificate_id_display(user, workshop) -> bool:
+    """Choose whether certificates print the full ID number: the ministry, which issues them."""
+    return is_ministry(user) and can_view_workshop(user, workshop)

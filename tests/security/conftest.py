@@ -50,6 +50,21 @@ def owner_of(row):
     raise LookupError(f"no owner rule for {type(row).__name__}")
 
 
+def _issue_certificate(workshop, trainee, code):
+    """Mark the trainee's certificate issued, so that printing and public look-ups have something to find."""
+    import datetime
+    import secrets
+
+    from models import CertificateStatus, Trainee, Workshop
+
+    Trainee.update(
+        certificate_number=f"ZS2026{code}{trainee.id:05d}",
+        certificate_issued_on=datetime.date(2026, 9, 30),
+        verify_token=secrets.token_urlsafe(24),
+    ).where(Trainee.id == trainee.id).execute()
+    Workshop.update(certificate_status=CertificateStatus.GENERATED).where(Workshop.id == workshop.id).execute()
+
+
 def _after_approval_rows(world, workshop, province_user, code):
     """Opening documents, a plan change and a completion material of an approved workshop."""
     import io
@@ -110,6 +125,7 @@ def world(org_tree, make_user, make_workshop, make_attachment, make_trainee):
             if status == S.APPROVED:
                 province = users["prov_a"] if key in ("prov_a", "unit_a1", "unit_a2") else users["prov_b"]
                 _after_approval_rows(world, workshop, province, code)
+                _issue_certificate(workshop, trainee, code)
     return world
 
 

@@ -108,6 +108,9 @@ ROUTE_ATTACKS = {
         ("POST", "/admin/plan_changes/file/", {"workshop": "{id}", "new_place": "越权", "reason": "越权"}),
     ],
     "completion_materials.workshop_view": [("GET", "/admin/completion_materials/{id}/", None)],
+    "certificates.workshop": [("GET", "/admin/certificates/{id}/", None)],
+    "certificates.print_pdf": [("POST", "/admin/certificates/{id}/print", {"scope": "all"})],
+    "certificates.id_display": [("POST", "/admin/certificates/{id}/id-display", {"full_id": "1"})],
     "completion_materials.upload_view": [("POST", "/admin/completion_materials/{id}/upload/summary_report/", {})],
     "completion_materials.review_view": [
         ("POST", "/admin/completion_materials/{id}/review/", {"action": action, "reason": "x"})
@@ -132,6 +135,9 @@ ROUTE_MODELS = {
     "plan_changes.bulk_view": "PlanChange",
     "plan_changes.file_view": "Workshop",
     "completion_materials.workshop_view": "Workshop",
+    "certificates.workshop": "Workshop",
+    "certificates.print_pdf": "Workshop",
+    "certificates.id_display": "Workshop",
     "completion_materials.upload_view": "Workshop",
     "completion_materials.review_view": "Workshop",
 }
@@ -142,6 +148,7 @@ NO_ROW_ENDPOINTS = {
     "workshops.template_view",
     "workshops.upload_template_view",
     "completion_materials.index",
+    "certificates.index",
 }
 
 

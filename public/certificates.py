@@ -1,0 +1,183 @@
+"""Certificate search (证书查询), certificate pages with 打印证书, and verification (证书验证)."""
+
+import io
+import logging
+
+from flask import abort, current_app, g, render_template, request, send_file, session
+from flask_babel import gettext as _
+
+from extensions import limiter
+from services import captcha, certificate_lookup, certificates
+
+from . import bp
+from .forms import SearchForm, VerifyForm
+
+logger = logging.getLogger(__name__)
+
+
+def _limit(setting):
+    return lambda: current_app.config[setting]
+
+
+def _client() -> str:
+    return request.remote_addr or ""
+
+
+@bp.after_request
+def no_store(response):
+    """Search results and certificates are personal data: browsers and proxies must not keep them."""
+    if request.endpoint != "public.favicon":
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _needs_captcha() -> bool:
+    """Return whether this request's address must solve a captcha, reading the storage once per request."""
+    if "needs_captcha" not in g:
+        g.needs_captcha = captcha.captcha_required(_client())
+    return g.needs_captcha
+
+
+def _captcha_passes(form) -> bool:
+    """Check the captcha when this address must solve one. A wrong code becomes a form error."""
+    if not _needs_captcha():
+        return True
+    if captcha.check_answer(session.pop("captcha_id", None), form.captcha.data):
+        return True
+    form.captcha.errors = [_("The verification code is wrong. Enter the characters in the new picture.")]
+    return False
+
+
+def _search_page(form, results=None, searched=False, status=200):
+    return (
+        render_template(
+            "public/index.html",
+            form=form,
+            results=results or [],
+            searched=searched,
+            needs_captcha=_needs_captcha(),
+        ),
+        status,
+    )
+
+
+@bp.route("/", methods=["GET"])
+def index():
+    return _search_page(SearchForm())
+
+
+@bp.route("/", methods=["POST"])
+@limiter.limit(_limit("SEARCH_RATE_LIMIT"))
+def search():
+    form = SearchForm()
+    if not form.validate_on_submit() or not _captcha_passes(form):
+        return _search_page(form)
+
+    found = certificate_lookup.find_certificates(form.name.data, form.id_number.data)
+    # The page after a search shows an empty form: the ID number is never echoed.
+    form.name.data = form.id_number.data = ""
+    if not found:
+        g.needs_captcha = captcha.record_miss(_client())
+        logger.info("Certificate search found nothing")
+        return _search_page(form, searched=True)
+
+    minutes = current_app.config["CERTIFICATE_LINK_MINUTES"]
+    results = [(certificate, certificate_lookup.create_link(certificate.trainee_id, minutes)) for certificate in found]
+    logger.info("Certificate search found %s certificates", len(results))
+    return _search_page(form, results=results, searched=True)
+
+
+@bp.route("/captcha.png")
+@limiter.limit("30 per minute")
+def captcha_image():
+    if not captcha.captcha_required(_client()):
+        abort(404)
+    challenge_id, png = captcha.new_challenge()
+    session["captcha_id"] = challenge_id
+    return send_file(io.BytesIO(png), mimetype="image/png", max_age=0)
+
+
+def _link_expired():
+    page = render_template(
+        "error.html",
+        title=_("Link expired"),
+        message=_("This certificate link has expired or does not exist. Search again to get a new one."),
+    )
+    return page, 404
+
+
+@bp.route("/certificate/<token>")
+@limiter.limit(_limit("VERIFY_RATE_LIMIT"))
+def certificate_page(token):
+    trainee = certificate_lookup.trainee_for_link(token)
+    if trainee is None:
+        return _link_expired()
+    return render_template(
+        "public/certificate.html",
+        trainee=trainee,
+        workshop=trainee.workshop,
+        token=token,
+        period=certificates.format_period(trainee.workshop),
+        hours=certificates.format_hours(trainee.hours),
+        issued=certificates.format_date(trainee.certificate_issued_on),
+    )
+
+
+@bp.route("/certificate/<token>/pdf")
+@limiter.limit(_limit("VERIFY_RATE_LIMIT"))
+def certificate_pdf(token):
+    trainee = certificate_lookup.trainee_for_link(token)
+    if trainee is None:
+        return _link_expired()
+    if trainee.revoked:
+        page = render_template("error.html", title=_("Certificate revoked"), message=_("This certificate has been revoked."))
+        return page, 410
+    base_url = current_app.config["PUBLIC_URL"] or request.host_url.rstrip("/")
+    pdf = certificates.render([trainee], trainee.workshop, base_url)
+    certificates.record_prints([trainee.id])
+    logger.info("Certificate of trainee %s printed from the public page", trainee.id)
+    return send_file(io.BytesIO(pdf), mimetype="application/pdf", download_name=f"{trainee.certificate_number}.pdf")
+
+
+def _verify_page(form, trainee=None, checked=False, status=200):
+    return (
+        render_template(
+            "public/verify.html",
+            form=form,
+            trainee=trainee,
+            checked=checked,
+            masked_name=certificate_lookup.mask_name(trainee.name) if trainee else "",
+            period=certificates.format_period(trainee.workshop) if trainee else "",
+            hours=certificates.format_hours(trainee.hours) if trainee else "",
+            issued=certificates.format_date(trainee.certificate_issued_on) if trainee else "",
+            needs_captcha=_needs_captcha(),
+        ),
+        status,
+    )
+
+
+@bp.route("/verify/<token>")
+@limiter.limit(_limit("VERIFY_RATE_LIMIT"))
+def verify_token(token):
+    trainee = certificate_lookup.trainee_for_verify_token(token)
+    if trainee is None:
+        g.needs_captcha = captcha.record_miss(_client())
+        return _verify_page(VerifyForm(formdata=None), checked=True, status=404)
+    return _verify_page(VerifyForm(formdata=None), trainee=trainee, checked=True)
+
+
+@bp.route("/verify", methods=["GET"])
+def verify_form():
+    return _verify_page(VerifyForm())
+
+
+@bp.route("/verify", methods=["POST"])
+@limiter.limit(_limit("VERIFY_RATE_LIMIT"))
+def verify_number():
+    form = VerifyForm()
+    if not form.validate_on_submit() or not _captcha_passes(form):
+        return _verify_page(form)
+    trainee = certificate_lookup.trainee_for_number(form.number.data, form.name.data)
+    if trainee is None:
+        g.needs_captcha = captcha.record_miss(_client())
+    return _verify_page(VerifyForm(formdata=None), trainee=trainee, checked=True)
