@@ -10,3 +10,9 @@ babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, strategy="fixed-window")
+
+
+@limiter.request_filter
+def _views_apply_their_own_limits() -> bool:
+    """Skip Flask-Limiter's per-request pass; services.rate_limits applies the limits in the views."""
+    return True

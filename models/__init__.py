@@ -2,7 +2,6 @@
 
 from .attachments import Attachment
 from .audit import AuditRecord, AuditRecordImmutable
-from .certificates import CertificateLink
 from .db import BaseModel, db, init_database, is_sqlite
 from .materials import (
     CompletionMaterial,
@@ -36,7 +35,6 @@ ALL_MODELS = [
     WorkshopDocument,
     PlanChange,
     CompletionMaterial,
-    CertificateLink,
 ]
 
 __all__ = [
@@ -45,7 +43,6 @@ __all__ = [
     "AuditRecord",
     "AuditRecordImmutable",
     "BaseModel",
-    "CertificateLink",
     "CertificateStatus",
     "CompletionMaterial",
     "DeclarationStatus",

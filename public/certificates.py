@@ -5,18 +5,16 @@ import logging
 
 from flask import abort, current_app, g, render_template, request, send_file, session
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
-from extensions import limiter
 from services import captcha, certificate_lookup, certificates
+from services.rate_limits import limited
 
 from . import bp
 from .forms import SearchForm, VerifyForm
 
 logger = logging.getLogger(__name__)
-
-
-def _limit(setting):
-    return lambda: current_app.config[setting]
 
 
 def _client() -> str:
@@ -48,14 +46,51 @@ def _captcha_passes(form) -> bool:
     return False
 
 
+# Markers in the cached search page, replaced per response (see _search_page).
+_CSRF_MARK = "\x00csrf-token\x00"
+_RESULTS_MARK = "\x00results\x00"
+
+
+def _page_shell(searched: bool) -> str:
+    """Render the search page once per process, with markers for the CSRF token and the results."""
+    cache = current_app.extensions.setdefault("zhigeng_search_page", {})
+    if searched not in cache:
+        cache[searched] = render_template(
+            "public/index.html",
+            form=SearchForm(formdata=None),
+            results_html=Markup(_RESULTS_MARK),
+            searched=searched,
+            needs_captcha=False,
+            csrf_value=_CSRF_MARK,
+        )
+    return cache[searched]
+
+
+def _results_html(results) -> str:
+    """The results card; the empty one ("no certificate found") is the same for everybody and cached."""
+    if results:
+        return render_template("public/_results.html", results=results)
+    cache = current_app.extensions.setdefault("zhigeng_search_page", {})
+    if "empty" not in cache:
+        cache["empty"] = render_template("public/_results.html", results=[])
+    return cache["empty"]
+
+
 def _search_page(form, results=None, searched=False, status=200):
+    """Render the search page. A page with no form errors and no captcha is the cached page with
+    this session's CSRF token and the results filled in: rendering the whole template took
+    most of a search request's time, and every miss gives the same page byte for byte."""
+    if not form.errors and not _needs_captcha():
+        page = _page_shell(searched).replace(_CSRF_MARK, generate_csrf())
+        return page.replace(_RESULTS_MARK, _results_html(results) if searched else ""), status
     return (
         render_template(
             "public/index.html",
             form=form,
-            results=results or [],
+            results_html=Markup(_results_html(results)) if searched else "",
             searched=searched,
             needs_captcha=_needs_captcha(),
+            csrf_value=generate_csrf(),
         ),
         status,
     )
@@ -67,8 +102,11 @@ def index():
 
 
 @bp.route("/", methods=["POST"])
-@limiter.limit(_limit("SEARCH_RATE_LIMIT"))
+@limited("SEARCH_RATE_LIMIT", "public-search")
 def search():
+    # CSRFProtect has just checked the posted token; the answer page reuses it
+    # instead of signing a new one (Flask-WTF's generate_csrf returns g.csrf_token).
+    g.csrf_token = request.form.get("csrf_token")
     form = SearchForm()
     if not form.validate_on_submit() or not _captcha_passes(form):
         return _search_page(form)
@@ -88,7 +126,7 @@ def search():
 
 
 @bp.route("/captcha.png")
-@limiter.limit("30 per minute")
+@limited("30 per minute", "public-captcha")
 def captcha_image():
     if not captcha.captcha_required(_client()):
         abort(404)
@@ -107,7 +145,7 @@ def _link_expired():
 
 
 @bp.route("/certificate/<token>")
-@limiter.limit(_limit("VERIFY_RATE_LIMIT"))
+@limited("VERIFY_RATE_LIMIT", "public-certificate-page")
 def certificate_page(token):
     trainee = certificate_lookup.trainee_for_link(token)
     if trainee is None:
@@ -124,7 +162,7 @@ def certificate_page(token):
 
 
 @bp.route("/certificate/<token>/pdf")
-@limiter.limit(_limit("VERIFY_RATE_LIMIT"))
+@limited("VERIFY_RATE_LIMIT", "public-certificate-pdf")
 def certificate_pdf(token):
     trainee = certificate_lookup.trainee_for_link(token)
     if trainee is None:
@@ -157,7 +195,7 @@ def _verify_page(form, trainee=None, checked=False, status=200):
 
 
 @bp.route("/verify/<token>")
-@limiter.limit(_limit("VERIFY_RATE_LIMIT"))
+@limited("VERIFY_RATE_LIMIT", "public-verify-qr")
 def verify_token(token):
     trainee = certificate_lookup.trainee_for_verify_token(token)
     if trainee is None:
@@ -172,7 +210,7 @@ def verify_form():
 
 
 @bp.route("/verify", methods=["POST"])
-@limiter.limit(_limit("VERIFY_RATE_LIMIT"))
+@limited("VERIFY_RATE_LIMIT", "public-verify")
 def verify_number():
     form = VerifyForm()
     if not form.validate_on_submit() or not _captcha_passes(form):

@@ -1,9 +1,11 @@
 """Encryption and keyed hashing of trainee document numbers."""
 
+import base64
 import hashlib
 import hmac
 import os
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -24,6 +26,7 @@ class DocumentNumberCipher:
             raise ValueError("the document number key must have at least 32 bytes")
         self._aead = AESGCM(_derive(master_key, b"encrypt"))
         self._mac_key = _derive(master_key, b"lookup")
+        self._token_aead = AESGCM(_derive(master_key, b"sealed-tokens"))
 
     def encrypt(self, number: str) -> bytes:
         nonce = os.urandom(12)
@@ -35,6 +38,24 @@ class DocumentNumberCipher:
 
     def lookup_hash(self, number: str) -> str:
         return hmac.new(self._mac_key, number.encode(), hashlib.sha256).hexdigest()
+
+    def seal(self, purpose: bytes, payload: bytes) -> str:
+        """Encrypt ``payload`` into an opaque URL-safe token that only this key opens.
+
+        The token starts with 16 random bytes and a 12-byte random nonce, so two
+        tokens for the same payload differ and none can be guessed.
+        """
+        nonce = os.urandom(12)
+        sealed = nonce + self._token_aead.encrypt(nonce, os.urandom(16) + payload, purpose)
+        return base64.urlsafe_b64encode(sealed).rstrip(b"=").decode()
+
+    def unseal(self, purpose: bytes, token: str) -> bytes | None:
+        """Return the payload of a token made by ``seal`` for ``purpose``, or None if it is not one."""
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            return self._token_aead.decrypt(raw[:12], raw[12:], purpose)[16:]
+        except (ValueError, InvalidTag):
+            return None
 
 
 def cipher() -> DocumentNumberCipher:
