@@ -52,6 +52,10 @@ def build_config(overrides=None) -> dict:
         "MAX_CONTENT_LENGTH": _env_int("ZHIGENG_MAX_REQUEST_MB", 60) * 1024 * 1024,
         "ATTACHMENT_MAX_BYTES": _env_int("ZHIGENG_ATTACHMENT_MAX_MB", 20) * 1024 * 1024,
         "IMPORT_MAX_BYTES": _env_int("ZHIGENG_IMPORT_MAX_MB", 30) * 1024 * 1024,
+        # Most trainees one import accepts; a longer list is refused, never cut short.
+        "IMPORT_MAX_ROWS": _env_int("ZHIGENG_IMPORT_MAX_ROWS", 100_000),
+        # Imports still running after this many seconds answer with a progress page.
+        "IMPORT_PROGRESS_AFTER_SECONDS": 1.0,
         "RATELIMIT_STORAGE_URI": os.environ.get("ZHIGENG_REDIS_URL") or "memory://",
         "RATELIMIT_ENABLED": _env_bool("ZHIGENG_RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": False,

@@ -6,12 +6,15 @@ from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import lazy_gettext as _l
 
-from models import AuditRecord, DeclarationYear, Organisation, ProfessionalField, User, Workshop
+from models import AuditRecord, DeclarationYear, Organisation, ProfessionalField, Trainee, User, Workshop
 
 from .audit import AuditRecordAdmin
+from .completion import CompletionAdmin
 from .dashboard import DashboardView
 from .organisations import OrganisationAdmin
 from .reference import DeclarationYearAdmin, ProfessionalFieldAdmin
+from .trainee_import import TraineeImportView
+from .trainees import TraineeAdmin
 from .users import UserAdmin
 from .workshops import WorkshopAdmin
 
@@ -29,6 +32,11 @@ def init_admin(app):
     workshops = WorkshopAdmin(Workshop, name=_l("Workshops"), endpoint="workshops", category=_l("Workshop declarations"))
     admin.add_view(workshops)
     admin.workshop_view = workshops
+
+    completion = _l("Completion")
+    admin.add_view(CompletionAdmin(Workshop, name=_l("Completion report"), endpoint="completion", category=completion))
+    admin.add_view(TraineeAdmin(Trainee, name=_l("Trainee lists"), endpoint="trainees", category=completion))
+    admin.add_view(TraineeImportView(name=_l("Import trainees"), endpoint="trainee_import", url="/admin/trainee-import"))
 
     system = _l("System")
     admin.add_view(OrganisationAdmin(Organisation, name=_l("Organisations"), endpoint="organisations", category=system))

@@ -10,7 +10,6 @@ from peewee import fn
 from models import DeclarationStatus, Workshop
 from services import permissions
 
-
 # Callables taking the current user and returning None or a dict with a
 # "template" key (rendered inside the dashboard) plus that template's context.
 PANELS: list[Callable] = []

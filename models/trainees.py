@@ -1,12 +1,27 @@
-"""Trainees who passed a workshop, and their certificates."""
+"""Trainees who passed a workshop, and their certificates.
+
+A submitted or approved trainee list is locked. ``Trainee`` refuses every
+insert, update and delete that would touch a locked list, whoever asks, and
+the triggers of migration m0003 refuse the same at the database. Only the
+certificate columns (``CERTIFICATE_COLUMNS``) may still change on a locked list.
+"""
 
 import datetime
 
 import peewee
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from services.errors import Locked
 
 from .db import BaseModel
 from .workshops import Workshop
+
+# NOTE: the lock triggers of migration m0003 list the same columns; change them together.
+CERTIFICATE_COLUMNS = frozenset({"certificate_number", "certificate_issued_on", "verify_token", "print_count", "revoked"})
+
+# Text of the database error raised by the lock triggers.
+LOCK_TRIGGER_MESSAGE = "trainee list is locked"
 
 
 class DocumentType:
@@ -23,6 +38,115 @@ class DocumentType:
     }
 
 
+def locked_error(workshop_ids) -> Locked:
+    """A Locked error naming the first locked workshop among ``workshop_ids``."""
+    row = (
+        Workshop.select(Workshop.name)
+        .where(Workshop.id.in_(list(workshop_ids)), Workshop.trainee_list_locked == True)  # noqa: E712
+        .first()
+    )
+    name = row.name if row else ""
+    return Locked(
+        _(
+            "The trainee list of “%(name)s” is submitted and locked: nobody can add, change or delete its trainees.",
+            name=name,
+        )
+    )
+
+
+def _locked_among(workshop_ids) -> bool:
+    ids = [i for i in workshop_ids if i is not None]
+    if not ids:
+        return False
+    query = Workshop.select(Workshop.id).where(Workshop.id.in_(ids), Workshop.trainee_list_locked == True)  # noqa: E712
+    return query.exists()
+
+
+def _run(query_execute, database, workshop_ids=()):
+    """Execute a write and turn the lock triggers' error into a Locked error."""
+    try:
+        return query_execute(database)
+    except (peewee.IntegrityError, peewee.InternalError) as error:
+        if LOCK_TRIGGER_MESSAGE in str(error):
+            raise Locked(_("The trainee list is submitted and locked: nobody can add, change or delete its trainees.")) from error
+        raise
+
+
+def _is_workshop_key(key) -> bool:
+    name = key if isinstance(key, str) else getattr(key, "name", None)
+    return name in ("workshop", "workshop_id")
+
+
+def _workshop_of(row, columns):
+    """The workshop id of one row of an INSERT, however peewee was given the row."""
+    if isinstance(row, Trainee):
+        return row.workshop_id
+    if isinstance(row, dict):
+        pairs = row.items()
+    elif columns:
+        pairs = zip(columns, row, strict=False)
+    else:
+        return None
+    for key, value in pairs:
+        if _is_workshop_key(key):
+            return getattr(value, "id", value)
+    return None
+
+
+class _GuardedInsert(peewee.ModelInsert):
+    """INSERT that refuses rows for locked lists before it reaches the database."""
+
+    def _execute(self, database):
+        if isinstance(self._insert, dict):
+            workshop_ids = {_workshop_of(self._insert, None)}
+        elif isinstance(self._insert, peewee.Node):
+            # INSERT ... SELECT: the rows are unknown here, so the triggers decide.
+            workshop_ids = set()
+        else:
+            self._insert = list(self._insert)
+            workshop_ids = {_workshop_of(row, self._columns) for row in self._insert}
+        if _locked_among(workshop_ids):
+            raise locked_error(workshop_ids)
+        return _run(super()._execute, database)
+
+
+def _locked_rows(where):
+    query = Trainee.select(Trainee.workshop).join(Workshop).where(Workshop.trainee_list_locked == True)  # noqa: E712
+    if where is not None:
+        query = query.where(where)
+    return query.first()
+
+
+class _GuardedUpdate(peewee.ModelUpdate):
+    """UPDATE that refuses to change anything but certificate columns on a locked list."""
+
+    def _execute(self, database):
+        changed = {getattr(key, "name", key) for key in self._update}
+        if not changed <= CERTIFICATE_COLUMNS and not self._from:
+            hit = _locked_rows(self._where)
+            if hit is not None:
+                raise locked_error([hit.workshop_id])
+            targets = [getattr(v, "id", v) for k, v in self._update.items() if _is_workshop_key(k)]
+            if _locked_among(targets):
+                raise locked_error(targets)
+        return _run(super()._execute, database)
+
+
+class _GuardedDelete(peewee.ModelDelete):
+    """DELETE that refuses to remove trainees of a locked list."""
+
+    def _execute(self, database):
+        hit = _locked_rows(self._where)
+        if hit is not None:
+            raise locked_error([hit.workshop_id])
+        return _run(super()._execute, database)
+
+
+def _comparable(field, value):
+    value = field.db_value(value)
+    return bytes(value) if isinstance(value, (memoryview, bytearray)) else value
+
+
 class Trainee(BaseModel):
     """One trainee on a workshop's list of trainees who passed.
 
@@ -32,7 +156,7 @@ class Trainee(BaseModel):
     """
 
     workshop = peewee.ForeignKeyField(Workshop, backref="trainees", on_delete="RESTRICT")
-    name = peewee.CharField(max_length=50)
+    name = peewee.CharField(max_length=50, index=True)
     document_type = peewee.CharField(max_length=16, default=DocumentType.RESIDENT_ID)
     id_number_encrypted = peewee.BlobField()
     id_number_hash = peewee.CharField(max_length=64, index=True)
@@ -49,7 +173,13 @@ class Trainee(BaseModel):
     created_at = peewee.DateTimeField(default=datetime.datetime.now)
 
     class Meta:
-        indexes = ((("workshop", "id_number_hash"), True),)
+        indexes = (
+            (("workshop", "id_number_hash"), True),
+            # The trainee list pages of one workshop, newest first.
+            (("workshop", "id"), False),
+            # The platform administrators' list of documents to verify.
+            (("needs_verification", "id"), False),
+        )
 
     def __str__(self):
         return f"{self.name}（{self.id_number_masked}）"
@@ -57,3 +187,45 @@ class Trainee(BaseModel):
     @property
     def document_type_label(self):
         return DocumentType.LABELS.get(self.document_type, self.document_type)
+
+    # Write paths, guarded against locked lists.
+
+    @classmethod
+    def insert(cls, __data=None, **insert):
+        return _GuardedInsert(cls, cls._normalize_data(__data, insert))
+
+    @classmethod
+    def insert_many(cls, rows, fields=None):
+        return _GuardedInsert(cls, insert=rows, columns=fields)
+
+    @classmethod
+    def insert_from(cls, query, fields):
+        columns = [getattr(cls, field) if isinstance(field, str) else field for field in fields]
+        return _GuardedInsert(cls, insert=query, columns=columns)
+
+    @classmethod
+    def update(cls, __data=None, **update):
+        return _GuardedUpdate(cls, cls._normalize_data(__data, update))
+
+    @classmethod
+    def delete(cls):
+        return _GuardedDelete(cls)
+
+    def save(self, force_insert=False, only=None):
+        """Save the row; on a locked list only certificate columns may differ from the stored row."""
+        if force_insert or self.id is None:
+            return super().save(force_insert=force_insert, only=only)
+        stored = Trainee.select().where(Trainee.id == self.id).first()
+        if stored is None or not _locked_among({stored.workshop_id, self.workshop_id}):
+            return super().save(only=only)
+        fields = [Trainee._meta.fields[getattr(f, "name", f)] for f in only] if only else Trainee._meta.sorted_fields
+        changed = [
+            f
+            for f in fields
+            if f.name != "id" and _comparable(f, self.__data__.get(f.name)) != _comparable(f, stored.__data__.get(f.name))
+        ]
+        if any(f.name not in CERTIFICATE_COLUMNS for f in changed):
+            raise locked_error({stored.workshop_id, self.workshop_id})
+        if not changed:
+            return 0
+        return super().save(only=changed)

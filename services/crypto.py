@@ -4,6 +4,7 @@ import hashlib
 import hmac
 import os
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
@@ -32,6 +33,18 @@ class DocumentNumberCipher:
     def decrypt(self, blob: bytes) -> str:
         blob = bytes(blob)
         return self._aead.decrypt(blob[:12], blob[12:], _AAD).decode()
+
+    def seal(self, data: bytes, purpose: bytes) -> bytes:
+        """Encrypt other personal data (such as a temporary file); ``purpose`` must match in ``unseal``."""
+        nonce = os.urandom(12)
+        return nonce + self._aead.encrypt(nonce, data, b"zhigeng-sealed-v1:" + purpose)
+
+    def unseal(self, blob: bytes, purpose: bytes) -> bytes:
+        """Decrypt what ``seal`` produced; raises ValueError when it was altered or sealed for another purpose."""
+        try:
+            return self._aead.decrypt(blob[:12], blob[12:], b"zhigeng-sealed-v1:" + purpose)
+        except InvalidTag:
+            raise ValueError("sealed data is damaged or has another purpose") from None
 
     def lookup_hash(self, number: str) -> str:
         return hmac.new(self._mac_key, number.encode(), hashlib.sha256).hexdigest()

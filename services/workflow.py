@@ -18,14 +18,16 @@ from flask_babel import lazy_gettext as _l
 from models import (
     PROVINCE,
     UNIT,
+    CertificateStatus,
     DeclarationStatus,
     ReviewStatus,
+    Trainee,
     TraineeListStatus,
     Workshop,
     db,
 )
 
-from . import audit, permissions
+from . import audit, certificate_numbers, permissions
 from .errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -295,3 +297,60 @@ def can_delete_declaration(user, workshop: Workshop) -> bool:
 
 def can_declare(user) -> bool:
     return permissions.level_of(user) in (PROVINCE, UNIT)
+
+
+# Trainee list (考核合格学员名单) of an approved workshop: a province submits it,
+# which locks it; the ministry approves it, which issues certificate numbers in
+# the same transaction, or rejects it with a reason, which unlocks it.
+
+TL = TraineeListStatus
+
+
+def _trainee_list_submittable(workshop):
+    if workshop.status != S.APPROVED:
+        raise InvalidTransition(
+            _("The declaration of “%(name)s” is not approved, so it has no trainee list to submit.", name=workshop.name)
+        )
+    if not Trainee.select().where(Trainee.workshop == workshop.id).exists():
+        raise ValidationFailed(_("The trainee list of “%(name)s” is empty. Import the trainees first.", name=workshop.name))
+
+
+def _trainee_list_reviewable(workshop):
+    if workshop.status != S.APPROVED:
+        raise InvalidTransition(_("The declaration of “%(name)s” is not approved.", name=workshop.name))
+
+
+register(
+    Transition(
+        "submit_trainee_list",
+        _l("Submit"),
+        "trainee_list_status",
+        (TL.OPEN, TL.REJECTED),
+        TL.SUBMITTED,
+        _province_over,
+        also_set={"trainee_list_locked": True},
+        precondition=_trainee_list_submittable,
+    ),
+    Transition(
+        "approve_trainee_list",
+        _l("Approve"),
+        "trainee_list_status",
+        (TL.SUBMITTED,),
+        TL.APPROVED,
+        _ministry,
+        also_set={"trainee_list_locked": True, "certificate_status": CertificateStatus.GENERATED},
+        precondition=_trainee_list_reviewable,
+        after=certificate_numbers.issue_for_workshop,
+    ),
+    Transition(
+        "reject_trainee_list",
+        _l("Reject"),
+        "trainee_list_status",
+        (TL.SUBMITTED,),
+        TL.REJECTED,
+        _ministry,
+        needs_reason=True,
+        also_set={"trainee_list_locked": False},
+        precondition=_trainee_list_reviewable,
+    ),
+)
