@@ -142,8 +142,8 @@ class _GuardedDelete(peewee.ModelDelete):
         return _run(super()._execute, database)
 
 
-def _comparable(field, value):
-    value = field.db_value(value)
+def _comparable(value):
+    # PostgreSQL returns bytea as memoryview, which never equals bytes.
     return bytes(value) if isinstance(value, (memoryview, bytearray)) else value
 
 
@@ -222,7 +222,7 @@ class Trainee(BaseModel):
         changed = [
             f
             for f in fields
-            if f.name != "id" and _comparable(f, self.__data__.get(f.name)) != _comparable(f, stored.__data__.get(f.name))
+            if f.name != "id" and _comparable(self.__data__.get(f.name)) != _comparable(stored.__data__.get(f.name))
         ]
         if any(f.name not in CERTIFICATE_COLUMNS for f in changed):
             raise locked_error({stored.workshop_id, self.workshop_id})
