@@ -204,6 +204,39 @@ class Trainee(BaseModel):
         return _GuardedInsert(cls, insert=query, columns=columns)
 
     @classmethod
+    def insert_prepared(cls, field_names, rows, batch_size=1000) -> int:
+        """INSERT many rows given as tuples in the order of ``field_names``; return the number inserted.
+
+        The values must already have their database types (no field conversion
+        runs). It checks the lock like ``insert_many`` but binds them into one
+        prepared multi-row statement per batch, because peewee's query builder
+        spends about 0.3 ms on each row of 12 columns.
+        """
+        fields = [cls._meta.fields[name] for name in field_names]
+        # Defaults live in Python, not in the schema, so the statement must name them.
+        defaults = [f for f in cls._meta.sorted_fields if f.name not in field_names and f.name != "id" and f.default is not None]
+        extra = tuple(f.default() if callable(f.default) else f.default for f in defaults)
+        fields += defaults
+        rows = [tuple(row) + extra for row in rows]
+        workshop_index = field_names.index("workshop")
+        workshop_ids = {row[workshop_index] for row in rows}
+        if _locked_among(workshop_ids):
+            raise locked_error(workshop_ids)
+        database = cls._meta.database
+        quote = '"{}"'.format
+        columns = ", ".join(quote(field.column_name) for field in fields)
+        placeholders = "(" + ", ".join([database.param] * len(fields)) + ")"
+        for start in range(0, len(rows), batch_size):
+            batch = rows[start : start + batch_size]
+            sql = f"INSERT INTO {quote(cls._meta.table_name)} ({columns}) VALUES " + ", ".join([placeholders] * len(batch))
+            # The values are bound as they are: str, int, bool, Decimal, bytes and
+            # datetime need no field conversion with sqlite3 (peewee registers
+            # Decimal) or psycopg2.
+            params = [value for row in batch for value in row]
+            _run(lambda db, sql=sql, params=params: db.execute_sql(sql, params), database)
+        return len(rows)
+
+    @classmethod
     def update(cls, __data=None, **update):
         return _GuardedUpdate(cls, cls._normalize_data(__data, update))
 

@@ -47,7 +47,7 @@ class DocumentNumberCipher:
             raise ValueError("sealed data is damaged or has another purpose") from None
 
     def lookup_hash(self, number: str) -> str:
-        return hmac.new(self._mac_key, number.encode(), hashlib.sha256).hexdigest()
+        return hmac.digest(self._mac_key, number.encode(), hashlib.sha256).hex()
 
 
 def cipher() -> DocumentNumberCipher:

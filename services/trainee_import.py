@@ -11,10 +11,12 @@ File-level problems carry the reason kind ``file_format`` (the file cannot be
 read as a trainee list: wrong type, too large, too many rows) or ``header``.
 """
 
+import gc
 import io
 import re
 import zipfile
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from openpyxl import load_workbook
@@ -61,8 +63,7 @@ class RowError:
         return data
 
 
-@dataclass(slots=True)
-class TraineeRow:
+class TraineeRow(NamedTuple):
     row: int
     values: tr.TraineeValues
 
@@ -288,11 +289,13 @@ class _RowChecker:
         self.seen = {}
 
     def add(self, row_number: int, raw: dict):
-        problems = [
-            (name, tr.formula_problem())
-            for name, column in self.check.columns.items()
-            if (row_number, column) in self.formulas and tr.is_blank(raw.get(name))
-        ]
+        problems = []
+        if self.formulas:
+            problems = [
+                (name, tr.formula_problem())
+                for name, column in self.check.columns.items()
+                if (row_number, column) in self.formulas and tr.is_blank(raw.get(name))
+            ]
         formula_fields = {name for name, _problem in problems}
         values, found = tr.check_values(raw)
         problems += [(name, problem) for name, problem in found if name not in formula_fields]
@@ -352,6 +355,11 @@ def check_workbook(data: bytes, *, max_rows: int, max_bytes: int, progress=None)
     far and an estimate of their total (None when the file gives none).
     """
     check = ImportCheck()
+    # Objects that existed before the import are left out of garbage
+    # collections while it runs: collections otherwise scan the whole
+    # application heap again and again as openpyxl allocates. Freezing is
+    # process-wide; other threads' objects are merely collected later.
+    gc.freeze()
     try:
         archive = check_container(data, max_bytes)
         with_formulas = has_formulas(archive)
@@ -370,6 +378,8 @@ def check_workbook(data: bytes, *, max_rows: int, max_bytes: int, progress=None)
     except FileRejected as rejected:
         check.rows = []
         check.errors = [rejected.error]
+    finally:
+        gc.unfreeze()
     if not check.errors and not check.rows:
         check.errors = [
             RowError(None, None, tr.FILE_FORMAT, _("The list holds no trainees below the header row. Fill in at least one row."))

@@ -9,6 +9,7 @@ import datetime
 import decimal
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 
@@ -75,6 +76,7 @@ _SPACES = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00a0\u3000\u20
 _FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F) if code != 0xFF0E}
 # Look-alikes of the middle dot in minority names (such as 阿依古丽·买买提).
 _DOTS = dict.fromkeys(map(ord, "•・．‧∙⋅･"), "·")
+_NAME_TABLE = {**_SPACES, **_FULL_WIDTH, **_DOTS}
 _CJK = r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f·]"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<={_CJK}) (?={_CJK})")
 
@@ -85,9 +87,12 @@ class Problem:
     text: str
 
 
-@dataclass(slots=True)
-class TraineeValues:
-    """One trainee's normalised values; a field is None when its check failed."""
+class TraineeValues(NamedTuple):
+    """One trainee's normalised values; a field is None when its check failed.
+
+    A tuple of atomic values, so that the garbage collector stops tracking it:
+    a large import keeps 100,000 of them alive while openpyxl allocates heavily.
+    """
 
     name: str | None = None
     hours: decimal.Decimal | None = None
@@ -100,8 +105,19 @@ class TraineeValues:
         return self.document_type != DocumentType.RESIDENT_ID
 
 
+_INVISIBLE_EDGES = frozenset("\u200b\u200c\u200d\u2060\ufeff")
+
+
 def is_blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not normalise_text(value))
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    stripped = value.strip()
+    # Only a cell made of invisible characters needs the full normalisation.
+    if stripped and stripped[0] not in _INVISIBLE_EDGES and stripped[-1] not in _INVISIBLE_EDGES:
+        return False
+    return not normalise_text(stripped)
 
 
 def display(value) -> str:
@@ -119,8 +135,10 @@ def normalise_name(value) -> str:
     """Trim and fold a name: full-width letters, odd spaces, look-alike middle dots."""
     if value is None:
         return ""
-    text = str(value).translate(_SPACES).translate(_FULL_WIDTH).translate(_DOTS)
-    text = re.sub(r" +", " ", text).strip()
+    text = str(value).translate(_NAME_TABLE).strip()
+    if " " not in text:
+        return text
+    text = re.sub(r" +", " ", text)
     return _SPACE_BETWEEN_CJK.sub("", text)
 
 
@@ -144,7 +162,14 @@ def _hours_problem():
     return Problem(HOURS, _("Enter the completed hours as a number greater than zero, such as 40."))
 
 
+_TENTH = decimal.Decimal("0.1")
+# Whole hours, by far the most common entry, without building a Decimal each time.
+_WHOLE_HOURS = {n: decimal.Decimal(n).quantize(_TENTH) for n in range(1, int(MAX_HOURS) + 1)}
+
+
 def check_hours(value) -> tuple[decimal.Decimal | None, Problem | None]:
+    if type(value) is int and value in _WHOLE_HOURS:
+        return _WHOLE_HOURS[value], None
     if is_blank(value):
         return None, Problem(EMPTY, _("Enter the completed hours, such as 40."))
     if isinstance(value, bool) or isinstance(value, (datetime.date, datetime.time)):
@@ -177,7 +202,10 @@ def check_phone(value) -> tuple[str | None, Problem | None]:
         return "", None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    text = re.sub(r"\s", "", normalise_text(value))
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        text = value
+    else:
+        text = re.sub(r"\s", "", normalise_text(value))
     mobile = _MOBILE.match(text)
     if mobile:
         return mobile.group(1), None
@@ -247,6 +275,8 @@ def _number_from_cell(value) -> tuple[str | None, Problem | None]:
                 "the ID number are lost. Format the column as text and type the full number again."
             ),
         )
+    if isinstance(value, str) and value.isascii() and value.isalnum():
+        return value.upper(), None
     return compact_number(value), None
 
 
@@ -284,25 +314,25 @@ def check_document_number(value, declared_type=None) -> tuple[str | None, str | 
 
 def check_values(raw: dict) -> tuple[TraineeValues, list[tuple[str, Problem]]]:
     """Check one trainee given as {template column: cell value}; return the values and the problems by column."""
-    values = TraineeValues()
     problems = []
-    values.name, problem = check_name(raw.get(FIELD_NAME))
+    name, problem = check_name(raw.get(FIELD_NAME))
     if problem:
         problems.append((FIELD_NAME, problem))
-    values.hours, problem = check_hours(raw.get(FIELD_HOURS))
+    hours, problem = check_hours(raw.get(FIELD_HOURS))
     if problem:
         problems.append((FIELD_HOURS, problem))
+    number = document_type = None
     declared, type_problem = check_document_type(raw.get(FIELD_TYPE))
     if type_problem is None:
-        values.number, values.document_type, problem = check_document_number(raw.get(FIELD_ID), declared)
+        number, document_type, problem = check_document_number(raw.get(FIELD_ID), declared)
         if problem:
             problems.append((FIELD_ID, problem))
-    values.phone, problem = check_phone(raw.get(FIELD_PHONE))
+    phone, problem = check_phone(raw.get(FIELD_PHONE))
     if problem:
         problems.append((FIELD_PHONE, problem))
     if type_problem:
         problems.append((FIELD_TYPE, type_problem))
-    return values, problems
+    return TraineeValues(name, hours, number, document_type, phone), problems
 
 
 def formula_problem() -> Problem:
