@@ -2,7 +2,7 @@
 
 import logging
 
-from flask import flash, request, url_for
+from flask import flash, g, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee.filters import BooleanEqualFilter, FilterEqual, IntEqualFilter
@@ -282,7 +282,32 @@ class TraineeAdmin(SecureModelView):
         count, query = self.get_list(
             0, sort[0] if sort else None, view_args.sort_desc, view_args.search, view_args.filters, execute=False, page_size=0
         )
-        return count, self._chunks(query.order_by_extend(Trainee.id.desc()))
+        query = query.select(*self._EXPORT_SELECT).order_by_extend(Trainee.id.desc()).tuples()
+        return count, self._chunks(query)
+
+    # Exported columns, in the order of column_export_list, read as plain tuples:
+    # building two peewee models per row costs more than writing the row.
+    _EXPORT_SELECT = (
+        Workshop.name,
+        Trainee.name,
+        Trainee.document_type,
+        Trainee.id_number_masked,
+        Trainee.hours,
+        Trainee.phone,
+        Trainee.certificate_number,
+        Trainee.certificate_issued_on,
+    )
+
+    def export_row(self, row):
+        labels = self._document_labels()
+        workshop, name, document_type, masked, hours, phone, number, issued_on = row
+        return [workshop, name, labels.get(document_type, document_type), masked, hours, phone, number or "", issued_on]
+
+    def _document_labels(self):
+        # Translated once per request instead of once per exported row.
+        if "trainee_document_labels" not in g:
+            g.trainee_document_labels = {code: str(label) for code, label in DocumentType.LABELS.items()}
+        return g.trainee_document_labels
 
     def _chunks(self, query):
         for offset in range(0, self.export_max_rows, EXPORT_CHUNK):

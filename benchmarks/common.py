@@ -67,8 +67,8 @@ class RssSampler:
 def make_app(database_url=None, folder=None):
     """Create the app on a database, migrated (a SQLite file in ``folder`` unless ``database_url`` is given).
 
-    A PostgreSQL database is emptied first unless ``folder`` already holds a
-    SQLite file, which the export benchmark reuses from its seeding process.
+    A PostgreSQL database is emptied first unless ``folder`` already contains
+    an instance folder, which the export benchmark reuses from its seeding process.
     """
     from app import create_app
     from migrations import migrate

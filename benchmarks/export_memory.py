@@ -2,9 +2,9 @@
 
 Usage:  python benchmarks/export_memory.py [--trainees 100000] [--database-url URL]
 
-The export runs in a new process after the database is filled; a thread
-samples the resident memory during the request, and the figures printed are
-the memory before the request, the peak during it, and their difference.
+The export runs in a new process after the database is filled. A thread
+samples the resident memory during the request. The figures printed are the
+memory before the request, the peak during it, and their difference.
 """
 
 import argparse

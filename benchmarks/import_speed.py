@@ -3,11 +3,12 @@
 Usage:  python benchmarks/import_speed.py [--rows 30000 100000] [--database-url URL]
 
 Each measurement runs in its own process, so that the peak memory printed is
-that of one import, and the floor and the import alternate. The floor is openpyxl alone iterating the file's values in
-read-only mode; the import is the application's check (normalisation, ID
-checks, duplicates), encryption and hashing of every ID number, and the
-inserts in one transaction, on a temporary SQLite database unless a
-PostgreSQL URL is given (its public schema is dropped).
+that of one import, and the floor and the import alternate. The floor is
+openpyxl alone iterating the file's values in read-only mode. The import is
+the application's check (normalisation, ID checks, duplicates), encryption
+and hashing of every ID number, and the inserts in one transaction. It uses
+a temporary SQLite database unless a PostgreSQL URL is given, whose public
+schema is dropped.
 """
 
 import argparse
@@ -48,7 +49,7 @@ def write_file(path: Path, rows: int):
 
 
 def _best(runs: list[dict]) -> dict:
-    """The run with the least wall time; other helpers share this machine, so the minimum is the fair figure."""
+    """Pick the run with the least wall time, because other processes load the machine unevenly."""
     return min(runs, key=lambda run: run["seconds"])
 
 

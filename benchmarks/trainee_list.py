@@ -2,11 +2,11 @@
 
 Usage:  python benchmarks/trainee_list.py [--trainees 1000000] [--requests 20] [--database-url URL]
 
-It renders /admin/trainees/ as the ministry reviewer (who sees every row)
-and prints the median time of three variants measured in the same run: the
-page as shipped (count bounded at COUNT_LIMIT + 1 rows), the same page without
-any pagination count (the floor), and the page with a full COUNT(*) as
-Flask-Admin does by default.
+It renders /admin/trainees/ as the ministry reviewer, whose scope is every
+row. It prints the median time of three variants measured in the same run:
+the page as shipped (count bounded at COUNT_LIMIT + 1 rows), the same page
+without any pagination count (the floor), and the page with a full COUNT(*)
+as Flask-Admin counts by default.
 """
 
 import argparse

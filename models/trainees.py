@@ -1,8 +1,8 @@
 """Trainees who passed a workshop, and their certificates.
 
-A submitted or approved trainee list is locked. ``Trainee`` refuses every
-insert, update and delete that would touch a locked list, whoever asks, and
-the triggers of migration m0003 refuse the same at the database. Only the
+A submitted or approved trainee list is locked. ``Trainee`` raises Locked for
+every insert, update and delete that would touch a locked list, for every
+user, and the triggers of migration m0003 reject the same in the database. Only the
 certificate columns (``CERTIFICATE_COLUMNS``) may still change on a locked list.
 """
 
@@ -39,7 +39,7 @@ class DocumentType:
 
 
 def locked_error(workshop_ids) -> Locked:
-    """A Locked error naming the first locked workshop among ``workshop_ids``."""
+    """Build a Locked error that names the first locked workshop among ``workshop_ids``."""
     row = (
         Workshop.select(Workshop.name)
         .where(Workshop.id.in_(list(workshop_ids)), Workshop.trainee_list_locked == True)  # noqa: E712
@@ -78,7 +78,7 @@ def _is_workshop_key(key) -> bool:
 
 
 def _workshop_of(row, columns):
-    """The workshop id of one row of an INSERT, however peewee was given the row."""
+    """Return the workshop id of one INSERT row, whether peewee got it as a model, a dict or a tuple."""
     if isinstance(row, Trainee):
         return row.workshop_id
     if isinstance(row, dict):

@@ -1,10 +1,10 @@
 """Reading and checking a trainee list workbook (.xlsx) without touching the database.
 
-``check_workbook`` checks the file as a container first (size, zip entries and
-their uncompressed size, OLE2 files such as .xls and password-protected
-workbooks, renamed text files), then reads it with openpyxl in read-only mode,
-finds the header row, normalises and checks every row and collects every
-problem. The import is all or nothing, so the caller saves the rows only when
+``check_workbook`` first checks the file as a container: its size, the number
+of zip entries and their uncompressed size, OLE2 files (.xls and
+password-protected workbooks) and renamed text files. Then it reads the sheet
+with openpyxl in read-only mode, finds the header row, normalises and checks
+every row, and collects every problem. The import is all or nothing, so the caller saves the rows only when
 ``accept`` is true.
 
 File-level problems carry the reason kind ``file_format`` (the file cannot be
@@ -92,7 +92,7 @@ class ImportCheck:
         ]
 
     def to_json(self, rows_added: int | None = None) -> dict:
-        """The answer of the command-line check and of the web import, as plain data."""
+        """Return the result of the command-line check and of the web import as plain data."""
         if rows_added is None:
             rows_added = len(self.rows) if self.accept else 0
         return {
@@ -112,7 +112,7 @@ class FileRejected(Exception):
 
 
 def row_message(row: int, column: str, raw, problem: tr.Problem) -> str:
-    """The sentence users see for one bad cell: row, column, the value as read, and the fix."""
+    """Build the sentence users see for one bad cell: row, column, the value as read, and the fix."""
     if tr.is_blank(raw):
         return _("Row %(row)d, column “%(column)s” is empty: %(problem)s", row=row, column=column, problem=problem.text)
     return _(
@@ -197,7 +197,7 @@ def check_container(data: bytes, max_bytes: int) -> zipfile.ZipFile:
 
 
 def has_formulas(archive: zipfile.ZipFile) -> bool:
-    """Whether any worksheet holds a formula element; scanned without parsing the XML."""
+    """Tell whether any worksheet contains a formula element, by scanning the XML text without parsing it."""
     for entry in archive.infolist():
         if not entry.filename.startswith("xl/worksheets/"):
             continue
@@ -320,6 +320,7 @@ def _read_rows(sheet, check: ImportCheck, formulas: set, max_rows: int, progress
     columns = check.columns
     width = max(columns.values())
     data_rows = 0
+
     # openpyxl fills gaps between stored rows with empty tuples; skipping them
     # by a tuple comparison keeps a sheet formatted down to row 1,048,576 fast.
     empty = (None,) * width
@@ -329,6 +330,7 @@ def _read_rows(sheet, check: ImportCheck, formulas: set, max_rows: int, progress
             raise _not_a_workbook(_("The sheet claims more rows than Excel allows. Save the file again in Excel."))
         if values == empty and not formulas:
             continue
+
         raw = {name: values[column - 1] if column <= len(values) else None for name, column in columns.items()}
         if all(tr.is_blank(value) for value in raw.values()) and not any((row_number, c) in formulas for c in columns.values()):
             continue
@@ -340,6 +342,7 @@ def _read_rows(sheet, check: ImportCheck, formulas: set, max_rows: int, progress
                     limit=max_rows,
                 )
             )
+
         check.last_row = row_number
         checker.add(row_number, raw)
         if progress and data_rows % PROGRESS_EVERY == 0:

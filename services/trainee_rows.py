@@ -2,7 +2,7 @@
 
 Each check returns the normalised value and, when the value is unusable, a
 ``Problem``: a reason kind (a stable code for tests and tools) and a Chinese
-sentence that says what is wrong and how to fix it.
+sentence that names what is wrong and how to fix it.
 """
 
 import datetime
@@ -121,7 +121,7 @@ def is_blank(value) -> bool:
 
 
 def display(value) -> str:
-    """The value of a cell as the user would read it, for messages."""
+    """Format a cell value as the user would read it in Excel, for messages."""
     if isinstance(value, float):
         return format(value, ".15G")
     if isinstance(value, datetime.datetime):
@@ -221,7 +221,7 @@ def check_phone(value) -> tuple[str | None, Problem | None]:
 
 
 def check_document_type(value) -> tuple[str | None, Problem | None]:
-    """The document type named in the 证件类型 column; None when the cell is blank."""
+    """Return the document type named in the 证件类型 column, or None when the cell is blank."""
     if is_blank(value):
         return None, None
     key = re.sub(r"\s", "", normalise_text(value))
@@ -258,7 +258,7 @@ _RESIDENT_FIXES = {
 
 
 def _number_from_cell(value) -> tuple[str | None, Problem | None]:
-    """The text of a document number cell; numeric cells are usable only while every digit survived."""
+    """Return the text of a document number cell. A numeric cell is usable only while every digit survived."""
     if isinstance(value, bool) or isinstance(value, (datetime.date, datetime.time)):
         return None, Problem(
             FORMAT, _("The cell holds a date or a truth value, not a document number. Enter the number as text.")

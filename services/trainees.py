@@ -2,8 +2,8 @@
 
 Every function takes the acting user, checks that the user manages the list,
 and runs in one transaction with an audit record. Whether the list is still
-open is enforced by ``models.trainees`` and the database triggers; the checks
-here only give an earlier, clearer answer.
+open is enforced by ``models.trainees`` and the database triggers, so the
+checks here only give an earlier and clearer error.
 """
 
 import datetime
@@ -28,7 +28,7 @@ INSERT_BATCH = 1000
 
 
 class RowsRejected(ValidationFailed):
-    """Rows that conflict with the list in the database; ``errors`` holds a RowError each."""
+    """Rows that conflict with the list in the database; ``errors`` contains one RowError per row."""
 
     def __init__(self, errors):
         super().__init__(_("%(count)d rows conflict with the trainees already on the list.", count=len(errors)))
@@ -81,7 +81,7 @@ STORED_FIELDS = (
 
 
 def _stored_row(box, workshop_id, values: tr.TraineeValues, now) -> tuple:
-    """One trainee as a tuple in the order of STORED_FIELDS."""
+    """Encrypt and hash one trainee's number and return the row as a tuple in the order of STORED_FIELDS."""
     number = values.number
     return (
         workshop_id,
@@ -193,7 +193,7 @@ def _scoped_trainee(user, trainee_id) -> Trainee:
 
 
 def current_values(trainee: Trainee) -> dict:
-    """The stored values of a trainee as {template column: value}, with the full document number."""
+    """Return the stored values of a trainee as {template column: value}, with the decrypted document number."""
     return {
         tr.FIELD_NAME: trainee.name,
         tr.FIELD_HOURS: trainee.hours,
