@@ -306,18 +306,18 @@ def can_declare(user) -> bool:
 TL = TraineeListStatus
 
 
+def _province_over_approved(user, workshop):
+    """A province over an approved workshop; other workshops have no trainee list to act on."""
+    return workshop.status == S.APPROVED and _province_over(user, workshop)
+
+
+def _ministry_on_approved(user, workshop):
+    return workshop.status == S.APPROVED and _ministry(user, workshop)
+
+
 def _trainee_list_submittable(workshop):
-    if workshop.status != S.APPROVED:
-        raise InvalidTransition(
-            _("The declaration of “%(name)s” is not approved, so it has no trainee list to submit.", name=workshop.name)
-        )
     if not Trainee.select().where(Trainee.workshop == workshop.id).exists():
         raise ValidationFailed(_("The trainee list of “%(name)s” is empty. Import the trainees first.", name=workshop.name))
-
-
-def _trainee_list_reviewable(workshop):
-    if workshop.status != S.APPROVED:
-        raise InvalidTransition(_("The declaration of “%(name)s” is not approved.", name=workshop.name))
 
 
 register(
@@ -327,7 +327,7 @@ register(
         "trainee_list_status",
         (TL.OPEN, TL.REJECTED),
         TL.SUBMITTED,
-        _province_over,
+        _province_over_approved,
         also_set={"trainee_list_locked": True},
         precondition=_trainee_list_submittable,
     ),
@@ -337,9 +337,8 @@ register(
         "trainee_list_status",
         (TL.SUBMITTED,),
         TL.APPROVED,
-        _ministry,
+        _ministry_on_approved,
         also_set={"trainee_list_locked": True, "certificate_status": CertificateStatus.GENERATED},
-        precondition=_trainee_list_reviewable,
         after=certificate_numbers.issue_for_workshop,
     ),
     Transition(
@@ -348,9 +347,8 @@ register(
         "trainee_list_status",
         (TL.SUBMITTED,),
         TL.REJECTED,
-        _ministry,
+        _ministry_on_approved,
         needs_reason=True,
         also_set={"trainee_list_locked": False},
-        precondition=_trainee_list_reviewable,
     ),
 )

@@ -47,7 +47,7 @@ def test_submit_refused_for_other_roles(org_tree, filled_list, actor, error):
 def test_submit_refused_for_unapproved_declaration(org_tree, make_workshop, make_trainee):
     workshop = make_workshop(org_tree["unit_a1"], status=DeclarationStatus.MINISTRY_SUBMITTED)
     make_trainee(workshop, resident_id(1))
-    with pytest.raises(InvalidTransition):
+    with pytest.raises(PermissionDenied):
         workflow.perform(org_tree["user_prov_a"], workshop.id, "submit_trainee_list")
     assert not Workshop.get_by_id(workshop.id).trainee_list_locked
 
