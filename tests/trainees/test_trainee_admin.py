@@ -308,3 +308,12 @@ def test_province_cannot_run_bulk_approve(app, org_tree, lists):
 )
 def test_dashboard_panel(app, lists, username, text):
     assert text in client_for(app, username).get("/admin/").get_data(as_text=True)
+
+
+def test_export_neutralises_formula_names(app, approved_workshop, make_trainee):
+    make_trainee(approved_workshop, resident_id(1), name="=HYPERLINK(1)")
+    response = client_for(app, "prov-a").get("/admin/trainees/export/xlsx/")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    cell = sheet.cell(row=2, column=2)
+    assert cell.data_type == "s"
+    assert cell.value == "'=HYPERLINK(1)"
