@@ -7,6 +7,7 @@ certificate columns (``CERTIFICATE_COLUMNS``) may still change on a locked list.
 """
 
 import datetime
+import io
 
 import peewee
 from flask_babel import gettext as _
@@ -14,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from services.errors import Locked
 
-from .db import BaseModel
+from .db import BaseModel, is_sqlite
 from .workshops import Workshop
 
 # NOTE: the lock triggers of migration m0003 list the same columns; change them together.
@@ -142,6 +143,38 @@ class _GuardedDelete(peewee.ModelDelete):
         return _run(super()._execute, database)
 
 
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_value(value) -> str:
+    """Write one value in PostgreSQL's COPY text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "\\\\x" + bytes(value).hex()
+    if isinstance(value, datetime.datetime):
+        return value.isoformat(" ")
+    return str(value).translate(_COPY_ESCAPES)
+
+
+def _copy_rows(database, table, columns, rows):
+    """Load rows with COPY, which PostgreSQL parses far faster than multi-row INSERTs; the triggers still run."""
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join(map(_copy_value, row)))
+        buffer.write("\n")
+    buffer.seek(0)
+    column_list = ", ".join(f'"{column}"' for column in columns)
+
+    def copy(db):
+        with peewee.__exception_wrapper__:
+            db.cursor().copy_expert(f'COPY "{table}" ({column_list}) FROM STDIN', buffer)
+
+    _run(copy, database)
+
+
 def _comparable(value):
     # PostgreSQL returns bytea as memoryview, which never equals bytes.
     return bytes(value) if isinstance(value, (memoryview, bytearray)) else value
@@ -223,12 +256,16 @@ class Trainee(BaseModel):
         if _locked_among(workshop_ids):
             raise locked_error(workshop_ids)
         database = cls._meta.database
+        columns = [field.column_name for field in fields]
+        if not is_sqlite():
+            _copy_rows(database, cls._meta.table_name, columns, rows)
+            return len(rows)
         quote = '"{}"'.format
-        columns = ", ".join(quote(field.column_name) for field in fields)
+        column_list = ", ".join(quote(column) for column in columns)
         placeholders = "(" + ", ".join([database.param] * len(fields)) + ")"
         for start in range(0, len(rows), batch_size):
             batch = rows[start : start + batch_size]
-            sql = f"INSERT INTO {quote(cls._meta.table_name)} ({columns}) VALUES " + ", ".join([placeholders] * len(batch))
+            sql = f"INSERT INTO {quote(cls._meta.table_name)} ({column_list}) VALUES " + ", ".join([placeholders] * len(batch))
             # The values are bound as they are: str, int, bool, Decimal, bytes and
             # datetime need no field conversion with sqlite3 (peewee registers
             # Decimal) or psycopg2.

@@ -317,3 +317,15 @@ def test_export_neutralises_formula_names(app, approved_workshop, make_trainee):
     cell = sheet.cell(row=2, column=2)
     assert cell.data_type == "s"
     assert cell.value == "'=HYPERLINK(1)"
+
+
+def test_import_stores_special_characters_exactly(app, org_tree, approved_workshop, web_import):
+    """Backslashes and apostrophes survive the bulk insert (COPY on PostgreSQL, a prepared INSERT on SQLite)."""
+    rows = [["O'Brien\\Jr", 40, "E12345678", None], ["张\\三", 40.5, resident_id(2), "010-12345678"]]
+    outcome = web_import(client_for(app, "prov-a"), org_tree["user_prov_a"], approved_workshop.id, workbook_bytes(rows))
+    assert outcome["job"].result["rows"] == 2
+    stored = {t.name: t for t in Trainee.select()}
+    assert set(stored) == {"O'Brien\\Jr", "张\\三"}
+    assert stored["张\\三"].hours == Decimal("40.5")
+    assert stored["张\\三"].phone == "010-12345678"
+    assert stored["O'Brien\\Jr"].document_type == "passport"

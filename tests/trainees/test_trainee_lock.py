@@ -251,3 +251,26 @@ def test_rejection_unlocks_list(org_tree, locked_list):
     trainees.update_trainee(org_tree["user_prov_a"], first.id, {"姓名": "王五"})
     assert names(workshop) == ["李四", "王五"]
     assert AuditRecord.select().where(AuditRecord.action == "edit_trainee").count() == 1
+
+
+def test_prepared_insert_refused(locked_list):
+    workshop, first, _ = locked_list
+    row = (workshop.id, "王五", first.hours, "", "resident_id", False, b"x", "e" * 64, "masked", first.created_at)
+    with pytest.raises(Locked):
+        Trainee.insert_prepared(trainees.STORED_FIELDS, [row])
+    assert names(workshop) == ["张三", "李四"]
+
+
+def test_copy_into_locked_list_rejected_by_trigger(locked_list):
+    """PostgreSQL's COPY, which skips the model's pre-check here, still meets the insert trigger."""
+    if db.obj.__class__.__name__.endswith("SqliteDatabase"):
+        pytest.skip("COPY exists only on PostgreSQL")
+    from models.trainees import _copy_rows
+
+    workshop, first, _ = locked_list
+    row = (workshop.id, "王五", first.hours, "", "resident_id", False, b"x", "e" * 64, "masked", first.created_at, 0, False)
+    columns = [*[Trainee._meta.fields[name].column_name for name in trainees.STORED_FIELDS], "print_count", "revoked"]
+    with pytest.raises(Locked):
+        with db.atomic():
+            _copy_rows(db, "trainee", columns, [row])
+    assert names(workshop) == ["张三", "李四"]
