@@ -1,7 +1,7 @@
 """Trainee imports running in a background thread, with progress that any application process can read.
 
 The uploaded bytes stay in memory and never reach the disk. The state of a job
-(progress, then the answer with its messages) and the marked workbook are kept
+(progress, then the result with its messages) and the marked workbook are kept
 as files in the upload folder, sealed with AES-GCM because the messages quote
 ID numbers, and removed after ``KEEP_SECONDS``. A job belongs to the user who
 started it; every read checks the owner.
@@ -105,7 +105,7 @@ def _remove_expired():
 
 
 def load(token: str, user) -> JobState | None:
-    """The job ``token`` if it exists and belongs to ``user``."""
+    """Return the job ``token`` if it exists and belongs to ``user``, otherwise None."""
     try:
         payload = _read(_path(token, "job"), _STATE_PURPOSE)
     except ValueError:
@@ -147,7 +147,7 @@ def wait(token: str, seconds: float) -> bool:
 
 
 class _Progress:
-    """Writes the job state at most every PROGRESS_INTERVAL seconds."""
+    """Progress callback that writes the job state at most every PROGRESS_INTERVAL seconds."""
 
     def __init__(self, job: JobState):
         self.job = job
@@ -199,8 +199,9 @@ def _run(app, job: JobState, data: bytes, event: threading.Event):
             logger.exception("Trainee import %s failed", job.token[:6])
             job.state, job.message = FAILED, _("The import failed because of an internal error. Nothing was saved.")
         finally:
-            _save(job)
+            # The connection goes back to the pool before anyone can see the job finished.
             if not db.is_closed():
                 db.close()
+            _save(job)
             event.set()
     logger.info("Trainee import %s finished: %s", job.token[:6], job.state)
