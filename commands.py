@@ -87,8 +87,41 @@ def backup_restore_command(source):
     click.echo(f"database restored from {source}")
 
 
+trainees_cli = AppGroup("trainees", help="Trainee list tools.")
+
+
+@trainees_cli.command("check")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="print the answer as JSON instead of lines of text")
+def check_trainees_command(path, as_json):
+    """Check a trainee list workbook as the import would, without touching the database.
+
+    Exits with status 0 when the import would accept the file and 1 when it would refuse it.
+    """
+    import json
+    from pathlib import Path
+
+    from flask import current_app
+
+    from services.trainee_import import check_workbook
+
+    config = current_app.config
+    data = Path(path).read_bytes()
+    answer = check_workbook(data, max_rows=config["IMPORT_MAX_ROWS"], max_bytes=config["IMPORT_MAX_BYTES"]).to_json()
+    if as_json:
+        click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"accept: {answer['accept']}, rows: {answer['rows']}, errors: {len(answer['errors'])}")
+        for error in answer["errors"]:
+            click.echo(error["message"])
+        for flag in answer["flags"]:
+            click.echo(f"row {flag['row']}: {flag['document_type']} to verify")
+    raise SystemExit(0 if answer["accept"] else 1)
+
+
 def register_commands(app):
     app.cli.add_command(db_cli)
     app.cli.add_command(backup_cli)
+    app.cli.add_command(trainees_cli)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(load_demo_command)

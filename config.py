@@ -54,6 +54,10 @@ def build_config(overrides=None) -> dict:
         # Days after a workshop's end before the dashboard reminds of missing completion materials.
         "COMPLETION_REMINDER_DAYS": _env_int("ZHIGENG_COMPLETION_REMINDER_DAYS", 30),
         "IMPORT_MAX_BYTES": _env_int("ZHIGENG_IMPORT_MAX_MB", 30) * 1024 * 1024,
+        # Most trainees one import accepts; a longer list is refused, never cut short.
+        "IMPORT_MAX_ROWS": _env_int("ZHIGENG_IMPORT_MAX_ROWS", 100_000),
+        # Imports still running after this many seconds answer with a progress page.
+        "IMPORT_PROGRESS_AFTER_SECONDS": 1.0,
         "RATELIMIT_STORAGE_URI": os.environ.get("ZHIGENG_REDIS_URL") or "memory://",
         "RATELIMIT_ENABLED": _env_bool("ZHIGENG_RATELIMIT_ENABLED", True),
         "RATELIMIT_HEADERS_ENABLED": False,

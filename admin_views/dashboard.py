@@ -52,7 +52,7 @@ def todo_items(user, workshops, list_url):
         if own_only:
             query = query.where(Workshop.organisation == user.organisation_id)
             criteria["organisation"] = user.organisation_id
-        items.append({"label": label, "count": query.count(), "url": list_url(**criteria)})
+        items.append((label, query.count(), list_url(**criteria)))
     return items
 
 

@@ -1,6 +1,6 @@
 """Workshop list and details, scoped to the user's subtree."""
 
-from flask import url_for
+from flask import has_request_context, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.peewee.filters import FilterEqual
@@ -47,6 +47,11 @@ def _organisation_options():
 
 
 def _field_options():
+    if not has_request_context():
+        # Views are built when the app is created, which must not need a
+        # database (command-line checks run without one); index_view refreshes
+        # the options for every list page.
+        return []
     try:
         return [(str(f.id), f.name) for f in ProfessionalField.select().order_by(ProfessionalField.sort_order)]
     except DatabaseError:

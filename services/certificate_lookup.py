@@ -78,14 +78,14 @@ def find_certificates(name: str, id_number: str) -> list[FoundCertificate]:
 def create_link(trainee_id: int, minutes: int) -> str:
     """Return a token that opens the certificate page of ``trainee_id`` for ``minutes``."""
     expires = int(time.time()) + minutes * 60
-    return cipher().seal(LINK_PURPOSE, struct.pack(">qq", trainee_id, expires))
+    return cipher().seal_token(LINK_PURPOSE, struct.pack(">qq", trainee_id, expires))
 
 
 def _opened_link(token: str) -> int | None:
     """Return the trainee id inside a valid, unexpired link token, or None."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    payload = cipher().unseal(LINK_PURPOSE, token)
+    payload = cipher().open_token(LINK_PURPOSE, token)
     if payload is None or len(payload) != 16:
         return None
     trainee_id, expires = struct.unpack(">qq", payload)

@@ -36,11 +36,23 @@ class DocumentNumberCipher:
         blob = bytes(blob)
         return self._aead.decrypt(blob[:12], blob[12:], _AAD).decode()
 
-    def lookup_hash(self, number: str) -> str:
-        return hmac.new(self._mac_key, number.encode(), hashlib.sha256).hexdigest()
+    def seal(self, data: bytes, purpose: bytes) -> bytes:
+        """Encrypt other personal data (such as a temporary file); ``purpose`` must match in ``unseal``."""
+        nonce = os.urandom(12)
+        return nonce + self._aead.encrypt(nonce, data, b"zhigeng-sealed-v1:" + purpose)
 
-    def seal(self, purpose: bytes, payload: bytes) -> str:
-        """Encrypt ``payload`` into an opaque URL-safe token that only this key opens.
+    def unseal(self, blob: bytes, purpose: bytes) -> bytes:
+        """Decrypt what ``seal`` produced; raises ValueError when it was altered or sealed for another purpose."""
+        try:
+            return self._aead.decrypt(blob[:12], blob[12:], b"zhigeng-sealed-v1:" + purpose)
+        except InvalidTag:
+            raise ValueError("sealed data is damaged or has another purpose") from None
+
+    def lookup_hash(self, number: str) -> str:
+        return hmac.digest(self._mac_key, number.encode(), hashlib.sha256).hex()
+
+    def seal_token(self, purpose: bytes, payload: bytes) -> str:
+        """Encrypt a short ``payload`` into an opaque URL-safe token that only this key opens.
 
         The token starts with 16 random bytes and a 12-byte random nonce, so two
         tokens for the same payload differ and none can be guessed.
@@ -49,8 +61,8 @@ class DocumentNumberCipher:
         sealed = nonce + self._token_aead.encrypt(nonce, os.urandom(16) + payload, purpose)
         return base64.urlsafe_b64encode(sealed).rstrip(b"=").decode()
 
-    def unseal(self, purpose: bytes, token: str) -> bytes | None:
-        """Return the payload of a token made by ``seal`` for ``purpose``, or None if it is not one."""
+    def open_token(self, purpose: bytes, token: str) -> bytes | None:
+        """Return the payload of a token made by ``seal_token`` for ``purpose``, or None if it is not one."""
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
             return self._token_aead.decrypt(raw[:12], raw[12:], purpose)[16:]

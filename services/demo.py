@@ -13,7 +13,7 @@ import zipfile
 
 from werkzeug.datastructures import FileStorage
 
-from models import DeclarationStatus, DeclarationYear, ProfessionalField, Trainee, Workshop, db
+from models import DeclarationStatus, DeclarationYear, DocumentType, ProfessionalField, Trainee, Workshop, db
 
 from . import declarations, workflow
 from .accounts import create_organisation, create_user
@@ -229,6 +229,29 @@ def _trainees(workshop, count, rng, start_index):
     return index
 
 
+def _passport_trainee(workshop):
+    """One trainee with a (synthetic) passport, so that the administrators' check list is not empty."""
+    box = cipher()
+    number = "E12345678"
+    Trainee.create(
+        workshop=workshop,
+        name="林安娜",
+        document_type=DocumentType.PASSPORT,
+        needs_verification=True,
+        id_number_encrypted=box.encrypt(number),
+        id_number_hash=box.lookup_hash(number),
+        id_number_masked=mask(number),
+        hours=decimal.Decimal(40),
+        phone=synthetic_phone(900),
+    )
+
+
+def _approve_trainee_list(workshop, accounts):
+    """Submit and approve a list through the workflow, which locks it and issues certificate numbers."""
+    workflow.perform(accounts["prov-a"], workshop.id, "submit_trainee_list")
+    workflow.perform(accounts["ministry"], workshop.id, "approve_trainee_list")
+
+
 def load_demo():
     """Insert the demo data into an empty database in one transaction."""
     rng = random.Random(2026)
@@ -241,5 +264,7 @@ def load_demo():
         workshops = _workshops(accounts, fields)
         index = _trainees(workshops["ai"], 12, rng, 0)
         _trainees(workshops["digital"], 8, rng, index)
+        _passport_trainee(workshops["digital"])
+        _approve_trainee_list(workshops["ai"], accounts)
     logger.info("Demo data loaded: %d workshops", len(workshops))
     return accounts

@@ -58,9 +58,12 @@ def check_resident_id(number: str, today: datetime.date | None = None) -> IdProb
         return IdProblem("format")
     if number[:2] not in PROVINCE_CODES:
         return IdProblem("region")
+    # The number is already compact, so the date is read directly: stdnum's
+    # get_birth_date cleans it again character by character, which costs
+    # about half of a row's checks in a large import.
     try:
-        birth = ric.get_birth_date(number)
-    except Exception:
+        birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
         return IdProblem("birth_date")
     if birth > (today or datetime.date.today()) or birth.year < 1900:
         return IdProblem("birth_date")

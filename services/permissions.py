@@ -8,6 +8,7 @@ from models import (
     AuditRecord,
     CertificateStatus,
     CompletionMaterial,
+    DeclarationStatus,
     DeclarationYear,
     Organisation,
     PlanChange,
@@ -25,6 +26,7 @@ MANAGE_USERS = "manage_users"
 VIEW_WORKSHOPS = "view_workshops"
 VIEW_TRAINEES = "view_trainees"
 VIEW_AUDIT = "view_audit"
+MANAGE_TRAINEES = "manage_trainees"
 
 
 def level_of(user) -> int | None:
@@ -65,6 +67,8 @@ def has_capability(user, capability: str) -> bool:
         return True
     if capability == VIEW_AUDIT:
         return sees_everything(user) or is_province(user)
+    if capability == MANAGE_TRAINEES:
+        return is_platform_admin(user) or is_province(user)
     raise ValueError(f"unknown capability {capability!r}")
 
 
@@ -217,3 +221,32 @@ def can_print_certificates(user, workshop) -> bool:
 def can_set_certificate_id_display(user, workshop) -> bool:
     """Choose whether certificates print the full ID number: the ministry, which issues them."""
     return is_ministry(user) and can_view_workshop(user, workshop)
+
+
+# Trainee lists: provinces manage the lists of approved workshops in their
+# subtree, platform administrators correct any open list, and whether a list is
+# open at all is decided below the views (models.trainees and its triggers).
+
+
+def can_manage_trainee_lists(user) -> bool:
+    """Whether the user manages trainee lists at all (shows add and import buttons)."""
+    return has_capability(user, MANAGE_TRAINEES)
+
+
+def can_manage_trainee_list(user, workshop) -> bool:
+    """Import, add, edit and delete trainees of ``workshop`` while its list is open."""
+    if workshop is None or workshop.status != DeclarationStatus.APPROVED:
+        return False
+    if is_platform_admin(user):
+        return True
+    return is_province(user) and in_subtree(user, workshop.organisation)
+
+
+def scope_managed_trainee_lists(query, user):
+    """Narrow a workshop query to the approved workshops whose lists the user manages."""
+    query = query.where(Workshop.status == DeclarationStatus.APPROVED)
+    if is_platform_admin(user):
+        return query
+    if not is_province(user):
+        return query.where(Workshop.id == 0)
+    return query.where(Workshop.organisation.in_(_subtree_ids(user)))

@@ -18,17 +18,19 @@ from flask_babel import lazy_gettext as _l
 from models import (
     PROVINCE,
     UNIT,
+    CertificateStatus,
     CompletionMaterial,
     DeclarationStatus,
     PlanChange,
     PlanChangeStatus,
     ReviewStatus,
+    Trainee,
     TraineeListStatus,
     Workshop,
     db,
 )
 
-from . import audit, permissions
+from . import audit, certificate_numbers, permissions
 from .errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 
 logger = logging.getLogger(__name__)
@@ -578,3 +580,56 @@ register_row(
 
 # Audit actions that are not transitions but appear in a workshop's timeline.
 audit.register_action("apply_plan_change", _l("Plan change applied to the workshop"))
+# Trainee list (考核合格学员名单) of an approved workshop: a province submits it,
+# which locks it; the ministry approves it, which issues certificate numbers in
+# the same transaction, or rejects it with a reason, which unlocks it.
+
+TL = TraineeListStatus
+
+
+def _province_over_approved(user, workshop):
+    """A province over an approved workshop; other workshops have no trainee list to act on."""
+    return workshop.status == S.APPROVED and _province_over(user, workshop)
+
+
+def _ministry_on_approved(user, workshop):
+    return workshop.status == S.APPROVED and _ministry(user, workshop)
+
+
+def _trainee_list_submittable(workshop):
+    if not Trainee.select().where(Trainee.workshop == workshop.id).exists():
+        raise ValidationFailed(_("The trainee list of “%(name)s” is empty. Import the trainees first.", name=workshop.name))
+
+
+register(
+    Transition(
+        "submit_trainee_list",
+        _l("Submit"),
+        "trainee_list_status",
+        (TL.OPEN, TL.REJECTED),
+        TL.SUBMITTED,
+        _province_over_approved,
+        also_set={"trainee_list_locked": True},
+        precondition=_trainee_list_submittable,
+    ),
+    Transition(
+        "approve_trainee_list",
+        _l("Approve"),
+        "trainee_list_status",
+        (TL.SUBMITTED,),
+        TL.APPROVED,
+        _ministry_on_approved,
+        also_set={"trainee_list_locked": True, "certificate_status": CertificateStatus.GENERATED},
+        after=certificate_numbers.issue_for_workshop,
+    ),
+    Transition(
+        "reject_trainee_list",
+        _l("Reject"),
+        "trainee_list_status",
+        (TL.SUBMITTED,),
+        TL.REJECTED,
+        _ministry_on_approved,
+        needs_reason=True,
+        also_set={"trainee_list_locked": False},
+    ),
+)

@@ -109,6 +109,17 @@ ROUTE_ATTACKS = {
     ],
     "completion_materials.workshop_view": [("GET", "/admin/completion_materials/{id}/", None)],
     "certificates.workshop": [("GET", "/admin/certificates/{id}/", None)],
+    "completion.submit_view": [("GET", "/admin/completion/submit/?id={id}", None)],
+    "completion.reject_view": [("GET", "/admin/completion/reject/?ids={id}", None)],
+    "completion.transition_view": [
+        ("POST", "/admin/completion/transition/", {"id": "{id}", "action": action, "reason": "x"})
+        for action in ("submit_trainee_list", "approve_trainee_list", "reject_trainee_list")
+    ],
+    "trainee_import.upload": [
+        ("GET", "/admin/trainee-import/{id}/", None),
+        ("POST", "/admin/trainee-import/{id}/", {}),
+    ],
+    "trainee_import.template": [("GET", "/admin/trainee-import/{id}/template.xlsx", None)],
     "certificates.print_pdf": [("POST", "/admin/certificates/{id}/print", {"scope": "all"})],
     "certificates.id_display": [("POST", "/admin/certificates/{id}/id-display", {"full_id": "1"})],
     "completion_materials.upload_view": [("POST", "/admin/completion_materials/{id}/upload/summary_report/", {})],
@@ -136,6 +147,11 @@ ROUTE_MODELS = {
     "plan_changes.file_view": "Workshop",
     "completion_materials.workshop_view": "Workshop",
     "certificates.workshop": "Workshop",
+    "completion.submit_view": "Workshop",
+    "completion.reject_view": "Workshop",
+    "completion.transition_view": "Workshop",
+    "trainee_import.upload": "Workshop",
+    "trainee_import.template": "Workshop",
     "certificates.print_pdf": "Workshop",
     "certificates.id_display": "Workshop",
     "completion_materials.upload_view": "Workshop",
@@ -149,7 +165,11 @@ NO_ROW_ENDPOINTS = {
     "workshops.upload_template_view",
     "completion_materials.index",
     "certificates.index",
+    "trainee_import.index",
 }
+# Endpoints reached through an import job's token; test_import_job_of_another_user
+# tries them with a job that another user started.
+JOB_ENDPOINTS = {"trainee_import.job", "trainee_import.status", "trainee_import.marked"}
 
 
 def test_every_model_view_has_an_owner_rule(app, world):
@@ -173,7 +193,9 @@ def test_every_admin_endpoint_is_swept(app):
             continue
         if not (rule.rule.startswith("/admin") or rule.rule.startswith("/files")):
             continue
-        if endpoint in ROUTE_ATTACKS or endpoint in NO_ROW_ENDPOINTS or endpoint in ("admin.index", "admin.static"):
+        if endpoint in ROUTE_ATTACKS or endpoint in NO_ROW_ENDPOINTS or endpoint in JOB_ENDPOINTS:
+            continue
+        if endpoint in ("admin.index", "admin.static"):
             continue
         uncovered.append(endpoint)
     assert uncovered == []
@@ -271,3 +293,39 @@ def test_own_rows_reachable(app, client, world, attacker, scoreboard):
             details = client.get(view_url(view, f"details/?id={row.id}"))
             assert details.status_code == 200, view.endpoint
         scoreboard.attempt("access: own rows served", refused=False)
+
+
+def test_import_job_of_another_user(app, world, scoreboard):
+    import io
+
+    from openpyxl import Workbook
+
+    from models import DeclarationStatus, Workshop
+
+    workshop = Workshop.get(
+        (Workshop.organisation == world.organisations["unit_a1"]) & (Workshop.status == DeclarationStatus.APPROVED)
+    )
+    workbook = Workbook()
+    workbook.active.append(["姓名", "完成学时", "身份证号", "联系电话"])
+    workbook.active.append(["李雷", "40", "110105194912310021", "13800000001"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    owner = app.test_client()
+    login(owner, "prov-a")
+    response = owner.post(
+        f"/admin/trainee-import/{workshop.id}/",
+        data={"csrf_token": csrf_token(owner), "file": (io.BytesIO(buffer.getvalue()), "名单.xlsx")},
+        content_type="multipart/form-data",
+    )
+    token = response.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+    assert owner.get(f"/admin/trainee-import/job/{token}/").status_code == 200
+
+    for username in ("prov-b", "unit-a1", "platform-admin"):
+        intruder = app.test_client()
+        login(intruder, username)
+        for suffix in ("", "status", "marked.xlsx"):
+            response = intruder.get(f"/admin/trainee-import/job/{token}/{suffix}")
+            assert scoreboard.attempt("access: import job of another user", response.status_code in (403, 404)), (
+                username,
+                suffix,
+            )
