@@ -25,3 +25,12 @@ def test_demo_other_approved_lists_open(app):
     assert others.count() == 2
     assert all(w.trainee_list_status == TraineeListStatus.OPEN for w in others)
     assert not any(w.trainee_list_locked for w in others)
+
+
+def test_demo_holder_in_readme_finds_certificate(app):
+    """The READMEs name 邓杰 and 440106197005065143 as a demo certificate to look up."""
+    from services.certificate_lookup import find_certificates
+
+    load_demo()
+    found = find_certificates("邓杰", "440106197005065143")
+    assert [certificate.workshop for certificate in found] == [AI_WORKSHOP]
