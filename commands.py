@@ -21,7 +21,7 @@ def prepare_database(demo: bool = False) -> None:
             logger.info("Schema migrations applied: %s", ", ".join(applied))
         if demo:
             if Organisation.select().exists():
-                logger.info("The database already holds data; demo data not loaded again")
+                logger.info("The database already contains data; demo data not loaded again")
             else:
                 from services.demo import load_demo
 
@@ -92,7 +92,7 @@ trainees_cli = AppGroup("trainees", help="Trainee list tools.")
 
 @trainees_cli.command("check")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
-@click.option("--json", "as_json", is_flag=True, help="print the answer as JSON instead of lines of text")
+@click.option("--json", "as_json", is_flag=True, help="print the result as JSON instead of lines of text")
 def check_trainees_command(path, as_json):
     """Check a trainee list workbook as the import would, without touching the database.
 

@@ -27,7 +27,7 @@ BULK_ACTIONS = ("approve", "reject")
 
 
 def submit_action_for(user, workshop):
-    """The submission that applies to this user and row, or None."""
+    """Return the submission action that applies to this user and row, or None."""
     for action in SUBMIT_ACTIONS:
         if workflow.can(user, workshop, action):
             return action
@@ -169,7 +169,7 @@ class DeclarationPages:
 
     @expose("/review/")
     def review_view(self):
-        """The initial-review page: the declaration read-only, its attachment and the review buttons."""
+        """Show the initial-review page: the declaration read-only, its attachment and the review buttons."""
         workshop = self.get_one(request.args.get("id"))
         if workshop is None:
             abort(404)
@@ -213,7 +213,7 @@ class DeclarationPages:
 
 
 def row_buttons(user, workshop, view):
-    """The buttons the row's status allows for this user: (kind, label, url or action)."""
+    """Return the buttons the row's status allows for this user, as (kind, label, url or action)."""
     buttons = [("link", _("View"), view.get_url(".details_view", id=workshop.id))]
     if workflow.can_edit_declaration(user, workshop):
         buttons.append(("link", _("Edit"), view.get_url(".edit_declaration_view", id=workshop.id)))

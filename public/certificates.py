@@ -67,7 +67,7 @@ def _page_shell(searched: bool) -> str:
 
 
 def _results_html(results) -> str:
-    """The results card; the empty one ("no certificate found") is the same for everybody and cached."""
+    """Render the results card. The empty one ("no certificate found") is the same for everybody, so it is cached."""
     if results:
         return render_template("public/_results.html", results=results)
     cache = current_app.extensions.setdefault("zhigeng_search_page", {})
@@ -77,9 +77,13 @@ def _results_html(results) -> str:
 
 
 def _search_page(form, results=None, searched=False, status=200):
-    """Render the search page. A page with no form errors and no captcha is the cached page with
-    this session's CSRF token and the results filled in: rendering the whole template took
-    most of a search request's time, and every miss gives the same page byte for byte."""
+    """Render the search page.
+
+    A page with no form errors and no captcha is the cached page with this
+    session's CSRF token and the results filled in. Rendering the whole
+    template took most of a search request's time, and every miss gives the
+    same page byte for byte.
+    """
     if not form.errors and not _needs_captcha():
         page = _page_shell(searched).replace(_CSRF_MARK, generate_csrf())
         return page.replace(_RESULTS_MARK, _results_html(results) if searched else ""), status
@@ -104,8 +108,8 @@ def index():
 @bp.route("/", methods=["POST"])
 @limited("SEARCH_RATE_LIMIT", "public-search")
 def search():
-    # CSRFProtect has just checked the posted token; the answer page reuses it
-    # instead of signing a new one (Flask-WTF's generate_csrf returns g.csrf_token).
+    # CSRFProtect has just checked the posted token, so the response page reuses
+    # it instead of signing a new one (Flask-WTF's generate_csrf returns g.csrf_token).
     g.csrf_token = request.form.get("csrf_token")
     form = SearchForm()
     if not form.validate_on_submit() or not _captcha_passes(form):

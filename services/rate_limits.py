@@ -1,10 +1,10 @@
 """Rate limits applied by the views themselves, through Flask-Limiter's storage and strategy.
 
 Flask-Limiter's own per-request pass evaluates every request against its
-registered limits; with only a few limited endpoints that pass cost more than
-a quarter of a public search request, so it is switched off (see
-``extensions.py``) and the limited views call ``limited`` instead. Counts live
-in the configured storage (memory, or Redis shared by several processes).
+registered limits. With only a few limited endpoints, that pass cost more than
+a quarter of a public search request. It is therefore switched off (see
+``extensions.py``), and the limited views call ``limited`` instead. Counts live
+in the configured storage: memory, or Redis shared by several processes.
 """
 
 import functools
@@ -31,10 +31,10 @@ def allow(limit: str, scope: str, key: str) -> bool:
 
 
 def limited(limit: str, scope: str):
-    """Decorate a view: over ``limit`` per client address, answer 429.
+    """Decorate a view so that requests over ``limit`` per client address get 429.
 
     ``limit`` is a limits string such as "30 per minute", or the name of a
-    setting that holds one.
+    setting that contains one.
     """
 
     def decorator(view):

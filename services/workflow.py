@@ -213,7 +213,7 @@ def check(user, workshop: Workshop, action: str) -> Transition:
 
 
 def can(user, workshop: Workshop, action: str) -> bool:
-    """Whether the action is offered to the user for this row (the same checks as ``perform``)."""
+    """Check whether the action is offered to the user for this row (the same checks as ``perform``)."""
     try:
         check(user, workshop, action)
     except (PermissionDenied, InvalidTransition):
@@ -274,7 +274,7 @@ def perform(user, workshop_id: int, action: str, reason: str = "", detail: str =
 def perform_many(user, workshop_ids, action: str, reason: str = ""):
     """Apply ``action`` to each workshop separately; return (done, skipped) lists.
 
-    ``done`` holds the updated workshops; ``skipped`` holds (name or id, message)
+    ``done`` contains the updated workshops; ``skipped`` contains (name or id, message)
     pairs for rows the action could not apply to. Each row is its own
     transaction, so one refusal does not undo the others.
     """

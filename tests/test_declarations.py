@@ -59,7 +59,8 @@ def test_unit_saves_draft_with_attachment(client, org_tree, reference_data):
     assert workshop.organisation_id == org_tree["unit_a1"].id
     assert workshop.attachment.original_name == "申报材料.zip"
     assert workshop.amount == decimal.Decimal("15.50")
-    assert not workshop.is_featured and not workshop.self_funded
+    assert not workshop.is_featured
+    assert not workshop.self_funded
 
 
 def test_unit_saves_and_submits(client, org_tree, reference_data):
@@ -227,7 +228,9 @@ def test_review_page_and_initial_rejection(client, org_tree, make_workshop):
     workshop = make_workshop(org_tree["unit_a1"], status=S.INITIAL_SUBMITTED)
     login(client, "prov-a")
     page = client.get(f"/admin/workshops/review/?id={workshop.id}").get_data(as_text=True)
-    assert "初审通过" in page and "初审驳回" in page and workshop.name in page
+    assert "初审通过" in page
+    assert "初审驳回" in page
+    assert workshop.name in page
     assert f"/files/{workshop.attachment_id}" in page
     post(client, "/admin/workshops/transition/", {"id": workshop.id, "action": "initial_reject", "reason": "缺少课程表"})
     after = Workshop.get_by_id(workshop.id)
@@ -258,7 +261,8 @@ def test_bulk_approve_confirmation_lists_rows(client, org_tree, make_workshop):
     response = post(client, "/admin/workshops/action/", {"action": "approve", "rowid": [ready.id, early.id]})
     html = response.get_data(as_text=True)
     assert "确认批量操作" in html
-    assert "可审核班" in html and "未到部班" in html
+    assert "可审核班" in html
+    assert "未到部班" in html
     assert "将跳过" in html
     assert Workshop.get_by_id(ready.id).status == S.MINISTRY_SUBMITTED
 
@@ -286,7 +290,8 @@ def test_bulk_reject_requires_reason(client, org_tree, make_workshop):
     assert Workshop.get_by_id(workshop.id).status == S.MINISTRY_SUBMITTED
     post(client, "/admin/workshops/bulk/", {"action": "reject", "rowid": [workshop.id], "reason": "预算过高"})
     after = Workshop.get_by_id(workshop.id)
-    assert after.status == S.REJECTED and after.last_reason == "预算过高"
+    assert after.status == S.REJECTED
+    assert after.last_reason == "预算过高"
 
 
 def test_bulk_action_refused_for_province(client, org_tree, make_workshop):
@@ -305,7 +310,8 @@ def test_timeline_on_details(client, org_tree, make_workshop):
     html = client.get(f"/admin/workshops/details/?id={workshop.id}").get_data(as_text=True)
     assert "办理记录" in html
     assert "申报新建 → 初报提交" in html
-    assert "初审驳回" in html and "请补充课程表" in html
+    assert "初审驳回" in html
+    assert "请补充课程表" in html
     assert org_tree["prov_a"].name in html
 
 
