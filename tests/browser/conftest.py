@@ -81,6 +81,9 @@ def browser():
                 "--disable-sync",
                 "--lang=zh-CN",
             ],
+            # On Linux, Chromium takes the language of its own widgets (date fields,
+            # native file inputs, the PDF viewer) from LANGUAGE, not from --lang.
+            env={**os.environ, "LANGUAGE": "zh_CN"},
         )
         yield instance
         instance.close()
