@@ -261,6 +261,18 @@ def test_trainee_list_to_batch_print(visitor, tmp_path):
     times_printed = [printed.nth(index).locator("td").nth(5).inner_text() for index in range(5)]
     assert times_printed == ["1"] * 5
 
+    province.goto("/admin/completion/")
+    row_of(province.page, DIGITAL).locator("a", has_text="结业材料").click()
+    province.page.wait_for_load_state()
+    province.check_language()
+    timeline = province.page.inner_text(".timeline")
+    assert "导入学员名单" in timeline
+    assert "导入学员 5 名。" in timeline
+    assert "替换原名单中的学员 9 名。" in timeline
+    assert "核发证书编号 5 个。" in timeline
+    assert "打印证书 5 份。" in timeline
+    province.shot("12-timeline")
+
     for person in (province, ministry):
         assert person.errors == [], person.errors
         assert person.english == [], person.english
