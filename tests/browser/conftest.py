@@ -90,7 +90,7 @@ def browser():
 
 
 DESKTOP = {"viewport": {"width": 1366, "height": 900}}
-# A phone about the size of most current models, in CSS pixels.
+# A phone-sized screen: 390 × 844 CSS pixels at twice the pixel density.
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
 
@@ -185,7 +185,7 @@ class Visitor:
 
         Chromium shows the PDF in its viewer. The tab's own response is the
         viewer's page; the response the viewer reads next carries the bytes.
-        The server sees one request.
+        The server receives one request.
         """
         with self.context.expect_page() as tab_info, self.context.expect_event("response", _is_pdf_content) as pdf_info:
             self.page.click(selector)
