@@ -11,6 +11,8 @@ OBJECT_TYPES = {
     "user": _l("User"),
     "organisation": _l("Organisation"),
     "trainee": _l("Trainee"),
+    "plan_change": _l("Plan change"),
+    "completion_material": _l("Completion material"),
 }
 
 

@@ -15,6 +15,13 @@ ACTION_LABELS = {
     "delete": _l("Draft deleted"),
     "password_reset": _l("Password reset"),
     "password_change": _l("Password changed"),
+    "import_trainees": _l("Trainee list imported"),
+    "add_trainee": _l("Trainee added"),
+    "edit_trainee": _l("Trainee edited"),
+    "delete_trainee": _l("Trainee deleted"),
+    "issue_certificates": _l("Certificate numbers issued"),
+    "certificate_print": _l("Certificates printed"),
+    "certificate_id_display": _l("ID number display on certificates changed"),
 }
 # Status labels per action, for actions that move a status other than the declaration's.
 ACTION_STATUS_LABELS: dict[str, dict] = {}

@@ -15,6 +15,9 @@ import datetime
 import logging
 import secrets
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
+
 from models import Trainee
 
 from . import audit
@@ -60,7 +63,9 @@ def issue_for_workshop(user, workshop) -> list[str]:
     Trainee.bulk_update(pending, fields=fields, batch_size=UPDATE_BATCH)
 
     numbers = [trainee.certificate_number for trainee in pending]
-    detail = f"issued {len(numbers)} certificate numbers" + (f": {numbers[0]} to {numbers[-1]}" if numbers else "")
+    detail = ngettext("%(num)d certificate number issued.", "%(num)d certificate numbers issued.", len(numbers))
+    if numbers:
+        detail += "\n" + _("Numbers %(first)s to %(last)s.", first=numbers[0], last=numbers[-1])
     audit.record(user, "issue_certificates", workshop, detail=detail)
     logger.info("Issued %d certificate numbers for workshop %s", len(numbers), workshop.id)
     return numbers

@@ -4,6 +4,7 @@ import logging
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from models import CertificateStatus, DocumentType, Trainee, Workshop, db
 
@@ -169,7 +170,8 @@ def print_workshop_certificates(user, workshop_id: int, trainee_ids, base_url: s
     pdf = render(trainees, workshop, base_url)
     with db.atomic():
         record_prints(trainee.id for trainee in trainees)
-        audit.record(user, "certificate_print", workshop, detail=f"{len(trainees)} certificates")
+        detail = ngettext("%(num)d certificate printed.", "%(num)d certificates printed.", len(trainees))
+        audit.record(user, "certificate_print", workshop, detail=detail)
     logger.info("User %s printed %s certificates of workshop %s", user.id, len(trainees), workshop.id)
     return workshop, len(trainees), pdf
 
@@ -181,7 +183,8 @@ def set_full_id(user, workshop_id: int, enabled: bool):
         raise PermissionDenied(_("Only the ministry can choose whether certificates show the full ID number."))
     with db.atomic():
         Workshop.update(certificate_full_id=enabled).where(Workshop.id == workshop.id).execute()
-        audit.record(user, "certificate_id_display", workshop, detail="full" if enabled else "masked")
+        detail = _("Certificates show the full ID number.") if enabled else _("Certificates show the ID number masked.")
+        audit.record(user, "certificate_id_display", workshop, detail=detail)
     logger.info("User %s set full ID printing of workshop %s to %s", user.id, workshop.id, enabled)
     workshop.certificate_full_id = enabled
     return workshop

@@ -10,6 +10,7 @@ import datetime
 import logging
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from models import Trainee, Workshop, db, is_sqlite
 from models.trainees import locked_error
@@ -147,7 +148,11 @@ def import_rows(user, workshop_id, check, replace=False, progress=None) -> int:
             Trainee.insert_prepared(STORED_FIELDS, [_stored_row(box, workshop.id, item.values, now) for item in batch])
             if progress:
                 progress(start + len(batch))
-        detail = f"imported {len(check.rows)} trainees" + (f", replaced {removed}" if replace else "")
+        detail = ngettext("%(num)d trainee imported.", "%(num)d trainees imported.", len(check.rows))
+        if replace:
+            detail += "\n" + ngettext(
+                "%(num)d trainee on the list before was replaced.", "%(num)d trainees on the list before were replaced.", removed
+            )
         audit.record(user, "import_trainees", workshop, detail=detail)
     logger.info("User %s imported %d trainees into workshop %s", user.id, len(check.rows), workshop.id)
     return len(check.rows)

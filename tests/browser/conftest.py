@@ -36,8 +36,8 @@ def _chromium_missing():
 
 
 @pytest.fixture
-def live_server(tmp_path, database_url):
-    """The application with fresh demo data, served on a free local port in a thread."""
+def live_app(tmp_path, database_url):
+    """The application on a fresh database with the demo data; tests read rows through it."""
     app = create_app(
         {
             "INSTANCE_PATH": str(tmp_path / "instance"),
@@ -49,13 +49,19 @@ def live_server(tmp_path, database_url):
     )
     with app.app_context():
         prepare_database(demo=True)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    yield app
+    db.obj.close_all()
+
+
+@pytest.fixture
+def live_server(live_app):
+    """The demo application served on a free local port in a thread."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join()
-    db.obj.close_all()
 
 
 @pytest.fixture(scope="session")
@@ -75,16 +81,29 @@ def browser():
                 "--disable-sync",
                 "--lang=zh-CN",
             ],
+            # On Linux, Chromium takes the language of its own widgets (date fields,
+            # native file inputs, the PDF viewer) from LANGUAGE, not from --lang.
+            env={**os.environ, "LANGUAGE": "zh_CN"},
         )
         yield instance
         instance.close()
 
 
+DESKTOP = {"viewport": {"width": 1366, "height": 900}}
+# A phone-sized screen: 390 × 844 CSS pixels at twice the pixel density.
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+
+
+def _is_pdf_content(response):
+    """Match the PDF a viewer tab fetches, not the tab's own navigation, whose body is the viewer's page."""
+    return response.headers.get("content-type") == "application/pdf" and not response.request.is_navigation_request()
+
+
 class Visitor:
     """One person's browser tab, recording console errors and checking pages for English UI text."""
 
-    def __init__(self, browser, base_url, journey, tmp_path):
-        self.context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900}, accept_downloads=True)
+    def __init__(self, browser, base_url, journey, tmp_path, phone=False):
+        self.context = browser.new_context(locale="zh-CN", accept_downloads=True, **(PHONE if phone else DESKTOP))
         self.page = self.context.new_page()
         self.base_url = base_url
         self.journey = journey
@@ -121,10 +140,16 @@ class Visitor:
 
         Scripts and Flask-Admin's hidden JSON data blocks for the filter widgets
         are left out: they are data read by scripts, not text shown to people.
+        The blocks that hold the bulk action confirmations and their message are
+        decoded instead, because their strings appear in confirmation dialogs.
         """
         return self.page.evaluate(
             """() => {
                 const copy = document.body.cloneNode(true);
+                copy.querySelectorAll('#actions-confirmation-data, #message-data').forEach((node) => {
+                    const data = JSON.parse(node.textContent || 'null');
+                    node.textContent = typeof data === 'string' ? data : Object.values(data || {}).join(' ');
+                });
                 copy.querySelectorAll('script, style, noscript, #filter-groups-data, #active-filters-data').forEach((node) => node.remove());
                 const attributes = Array.from(document.querySelectorAll('[title], [placeholder], [aria-label], [alt]'))
                     .map((node) => [node.title, node.placeholder, node.getAttribute('aria-label'), node.alt].join(' '));
@@ -139,10 +164,11 @@ class Visitor:
         if unexpected:
             self.english.append((self.page.url, unexpected))
 
-    def shot(self, name):
+    def shot(self, name, page=None):
+        """Save a screenshot of the whole page, or of another tab of this visitor."""
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{self.journey}-{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        (page or self.page).screenshot(path=str(path), full_page=True)
         return path
 
     def download(self, selector):
@@ -154,18 +180,32 @@ class Visitor:
         download.save_as(str(target))
         return target
 
+    def open_pdf(self, selector):
+        """Click a link that opens a PDF in a new tab; return the tab and the PDF's bytes.
+
+        Chromium shows the PDF in its viewer. The tab's own response is the
+        viewer's page; the response the viewer reads next carries the bytes.
+        The server receives one request.
+        """
+        with self.context.expect_page() as tab_info, self.context.expect_event("response", _is_pdf_content) as pdf_info:
+            self.page.click(selector)
+        tab = tab_info.value
+        tab.on("console", lambda message: self.errors.append(message.text) if message.type == "error" else None)
+        tab.wait_for_load_state()
+        return tab, pdf_info.value.body()
+
     def close(self):
         self.context.close()
 
 
 @pytest.fixture
 def visitor(browser, live_server, tmp_path, request):
-    """Factory: ``visitor()`` opens a new browser context on the live server."""
+    """Factory: ``visitor()`` opens a new browser context on the live server, ``visitor(phone=True)`` a phone-sized one."""
     opened = []
     journey = request.node.name.removeprefix("test_")
 
-    def factory():
-        person = Visitor(browser, live_server, journey, tmp_path)
+    def factory(phone=False):
+        person = Visitor(browser, live_server, journey, tmp_path, phone=phone)
         opened.append(person)
         return person
 

@@ -70,7 +70,7 @@ def test_print_writes_audit_record(client, unit_workshop):
     post(client, print_url(workshop), {"scope": "all"})
     record = AuditRecord.get(AuditRecord.action == "certificate_print")
     assert record.workshop_id == workshop.id
-    assert record.detail == "3 certificates"
+    assert record.detail == "打印证书 3 份。"
 
 
 @pytest.mark.parametrize("username", ["unit-b1", "prov-b", "unit-a2"])
@@ -143,7 +143,7 @@ def test_ministry_sets_full_id(client, unit_workshop):
     login(client, "ministry")
     post(client, f"/admin/certificates/{workshop.id}/id-display", {"full_id": "1"})
     assert Workshop.get_by_id(workshop.id).certificate_full_id is True
-    assert AuditRecord.get(AuditRecord.action == "certificate_id_display").detail == "full"
+    assert AuditRecord.get(AuditRecord.action == "certificate_id_display").detail == "证书上打印完整身份证号。"
 
 
 def test_province_cannot_set_full_id(client, unit_workshop):
