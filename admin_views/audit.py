@@ -1,7 +1,9 @@
 """Read-only audit trail."""
 
+from flask_admin.contrib.peewee.filters import FilterEqual
 from flask_babel import lazy_gettext as _l
 
+from models import AuditRecord
 from services import audit, permissions
 
 from .base import ReadOnlyModelView
@@ -48,7 +50,10 @@ class AuditRecordAdmin(ReadOnlyModelView):
     }
     column_details_list = column_list + ("object_id", "detail")
     column_default_sort = ("created_at", True)
-    column_filters = ("action", "object_type")
+    column_filters = (
+        FilterEqual(column=AuditRecord.action, name=_l("Action"), options=lambda: sorted(audit.ACTION_LABELS.items())),
+        FilterEqual(column=AuditRecord.object_type, name=_l("Object type"), options=list(OBJECT_TYPES.items())),
+    )
     column_searchable_list = ("object_label", "actor_name")
     column_sortable_list = ("created_at",)
     column_formatters = {
