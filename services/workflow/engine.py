@@ -1,11 +1,4 @@
-"""Every status change of a workshop: the transition table and the one function that applies it.
-
-A transition names the status column it moves, the statuses it starts from,
-the status it ends in, and who may perform it. ``perform`` checks the role,
-the subtree and the current status inside one write transaction and moves the
-status with a conditional UPDATE, so two reviewers acting at once cannot both
-succeed. Each transition writes an audit record in the same transaction.
-"""
+"""The workflow engine: transitions, who may act, and the functions that apply them."""
 
 import datetime
 import logging
@@ -13,25 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
-from models import (
-    PROVINCE,
-    UNIT,
-    CertificateStatus,
-    CompletionMaterial,
-    DeclarationStatus,
-    PlanChange,
-    PlanChangeStatus,
-    ReviewStatus,
-    Trainee,
-    TraineeListStatus,
-    Workshop,
-    db,
-)
+from models import UNIT, DeclarationStatus, PlanChangeStatus, ReviewStatus, TraineeListStatus, Workshop, db
 
-from . import audit, certificate_numbers, permissions
-from .errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from .. import audit, permissions
+from ..errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 
 logger = logging.getLogger(__name__)
 
@@ -43,16 +22,18 @@ STATUS_FIELDS = {
     "trainee_list_status": TraineeListStatus.LABELS,
 }
 
+# Who may act: predicates (user, workshop) -> bool used by the transitions.
 
-def _declared_by_own_unit(user, workshop):
+
+def declared_by_own_unit(user, workshop):
     return permissions.is_unit(user) and workshop.organisation_id == user.organisation_id
 
 
-def _declared_by_own_province(user, workshop):
+def declared_by_own_province(user, workshop):
     return permissions.is_province(user) and workshop.organisation_id == user.organisation_id
 
 
-def _unit_below_province(user, workshop):
+def unit_below_province(user, workshop):
     return (
         permissions.is_province(user)
         and workshop.organisation.level == UNIT
@@ -60,28 +41,26 @@ def _unit_below_province(user, workshop):
     )
 
 
-def _ministry(user, workshop):
+def ministry(user, workshop):
     return permissions.is_ministry(user)
 
 
-def _declaring_organisation(user, workshop):
+def declaring_organisation(user, workshop):
     return workshop.organisation_id == user.organisation_id
 
 
-def _province_over(user, workshop):
+def province_over(user, workshop):
     """A province acting for a workshop of its own or of a unit below it (after approval)."""
     return permissions.is_province(user) and permissions.in_subtree(user, workshop.organisation)
 
 
-def _require_attachment(workshop):
-    """A declaration is submitted only with its stamped form attached."""
-    if not workshop.attachment_id:
-        raise ValidationFailed(
-            _(
-                "“%(name)s” has no declaration attachment. Upload the stamped form as zip, rar or 7z before submitting.",
-                name=workshop.name,
-            )
-        )
+def province_over_approved(user, workshop):
+    """A province over an approved workshop; only approved workshops have plans, materials and trainee lists."""
+    return workshop.status == S.APPROVED and province_over(user, workshop)
+
+
+def ministry_on_approved(user, workshop):
+    return workshop.status == S.APPROVED and ministry(user, workshop)
 
 
 @dataclass(frozen=True)
@@ -108,78 +87,6 @@ def register(*transitions: Transition) -> None:
     for transition in transitions:
         TRANSITIONS[transition.action] = transition
         audit.register_action(transition.action, transition.label, STATUS_FIELDS.get(transition.column))
-
-
-register(
-    Transition(
-        "submit",
-        _l("Submit"),
-        "status",
-        (S.DRAFT, S.INITIAL_REJECTED, S.REJECTED),
-        S.INITIAL_SUBMITTED,
-        _declared_by_own_unit,
-        precondition=_require_attachment,
-    ),
-    Transition(
-        "initial_approve",
-        _l("Pass initial review"),
-        "status",
-        (S.INITIAL_SUBMITTED,),
-        S.INITIAL_APPROVED,
-        _unit_below_province,
-    ),
-    Transition(
-        "initial_reject",
-        _l("Reject at initial review"),
-        "status",
-        (S.INITIAL_SUBMITTED,),
-        S.INITIAL_REJECTED,
-        _unit_below_province,
-        needs_reason=True,
-    ),
-    Transition(
-        "submit_own_to_ministry",
-        _l("Submit to the ministry"),
-        "status",
-        (S.DRAFT, S.REJECTED),
-        S.MINISTRY_SUBMITTED,
-        _declared_by_own_province,
-        precondition=_require_attachment,
-    ),
-    Transition(
-        "forward_to_ministry",
-        _l("Submit to the ministry"),
-        "status",
-        (S.INITIAL_APPROVED,),
-        S.MINISTRY_SUBMITTED,
-        _unit_below_province,
-    ),
-    Transition(
-        "approve",
-        _l("Approve"),
-        "status",
-        (S.MINISTRY_SUBMITTED,),
-        S.APPROVED,
-        _ministry,
-    ),
-    Transition(
-        "reject",
-        _l("Reject declaration"),
-        "status",
-        (S.MINISTRY_SUBMITTED,),
-        S.REJECTED,
-        _ministry,
-        needs_reason=True,
-    ),
-    Transition(
-        "self_host",
-        _l("Host independently"),
-        "status",
-        (S.REJECTED,),
-        S.SELF_HOSTED,
-        _declaring_organisation,
-    ),
-)
 
 
 def status_label(column: str, code: str) -> str:
@@ -290,71 +197,6 @@ def perform_many(user, workshop_ids, action: str, reason: str = ""):
             )
             skipped.append((row.name if visible else f"#{workshop_id}", error.message))
     return done, skipped
-
-
-# Editing and deleting declarations are not status changes, but their rules
-# follow the status, so they live beside the transitions.
-
-UNIT_EDITABLE = (S.DRAFT, S.INITIAL_REJECTED, S.REJECTED)
-PROVINCE_OWN_EDITABLE = (S.DRAFT, S.REJECTED)
-
-
-def can_edit_declaration(user, workshop: Workshop) -> bool:
-    if _declared_by_own_unit(user, workshop):
-        return workshop.status in UNIT_EDITABLE
-    if _declared_by_own_province(user, workshop):
-        return workshop.status in PROVINCE_OWN_EDITABLE
-    if _unit_below_province(user, workshop):
-        return workshop.status == S.INITIAL_APPROVED
-    return False
-
-
-def can_delete_declaration(user, workshop: Workshop) -> bool:
-    return workshop.status == S.DRAFT and workshop.organisation_id == user.organisation_id
-
-
-def can_declare(user) -> bool:
-    return permissions.level_of(user) in (PROVINCE, UNIT)
-
-
-# ---------------------------------------------------------------------------
-# After approval: the opening notice and implementation plan (Workshop.plan_status).
-# The province above the workshop submits both files; the ministry reviews them.
-
-R = ReviewStatus
-
-
-def _province_over_approved(user, workshop):
-    return workshop.status == S.APPROVED and _province_over(user, workshop)
-
-
-register(
-    Transition(
-        "submit_plan",
-        _l("Submit opening notice and plan"),
-        "plan_status",
-        (R.NOT_REPORTED, R.REJECTED),
-        R.PENDING,
-        _province_over_approved,
-    ),
-    Transition(
-        "approve_plan",
-        _l("Approve opening notice and plan"),
-        "plan_status",
-        (R.PENDING,),
-        R.APPROVED,
-        _ministry,
-    ),
-    Transition(
-        "reject_plan",
-        _l("Reject opening notice and plan"),
-        "plan_status",
-        (R.PENDING,),
-        R.REJECTED,
-        _ministry,
-        needs_reason=True,
-    ),
-)
 
 
 # ---------------------------------------------------------------------------
@@ -481,155 +323,3 @@ def perform_row_many(user, model, row_ids, action: str, reason: str = ""):
             row = scope(model.select(), user).where(model.id == row_id).first()
             skipped.append((str(row) if row is not None else f"#{row_id}", error.message))
     return done, skipped
-
-
-# ---------------------------------------------------------------------------
-# Plan changes (计划变化) and completion materials (结业材料).
-
-P = PlanChangeStatus
-
-# Workshop columns a plan change can set, with the request's column and the label in the audit detail.
-PLAN_CHANGE_COLUMNS = (
-    ("start_date", "new_start_date", _l("Start date")),
-    ("end_date", "new_end_date", _l("End date")),
-    ("place", "new_place", _l("Place")),
-    ("host_unit", "new_host_unit", _l("Host unit")),
-)
-
-
-def plan_change_values(change, workshop) -> dict:
-    """Return the workshop columns the change sets, as {column: new value}, leaving out unchanged ones."""
-    values = {}
-    for column, requested, _label in PLAN_CHANGE_COLUMNS:
-        value = getattr(change, requested)
-        if value not in (None, "") and value != getattr(workshop, column):
-            values[column] = value
-    return values
-
-
-def _check_plan_change_dates(change):
-    workshop = change.workshop
-    start = change.new_start_date or workshop.start_date
-    end = change.new_end_date or workshop.end_date
-    if start and end and end < start:
-        raise ValidationFailed(
-            _(
-                "The change to “%(name)s” would end the workshop (%(end)s) before it starts (%(start)s).",
-                name=workshop.name,
-                start=start.isoformat(),
-                end=end.isoformat(),
-            )
-        )
-
-
-def _apply_plan_change(user, change):
-    """Write an approved change into its workshop and record the old and new values."""
-    workshop = Workshop.get_by_id(change.workshop_id)
-    values = plan_change_values(change, workshop)
-    labels = {column: label for column, _requested, label in PLAN_CHANGE_COLUMNS}
-    lines = [f"{labels[column]}：{getattr(workshop, column) or '—'} → {value}" for column, value in values.items()]
-    if change.other_changes:
-        lines.append(_("Other changes: %(text)s", text=change.other_changes))
-    updates = {getattr(Workshop, column): value for column, value in values.items()}
-    updates.update({Workshop.version: Workshop.version + 1, Workshop.updated_at: datetime.datetime.now()})
-    Workshop.update(updates).where(Workshop.id == workshop.id).execute()
-    audit.record(user, "apply_plan_change", Workshop.get_by_id(workshop.id), detail="\n".join(lines))
-
-
-register_row(
-    RowTransition("submit_plan_change", _l("Submit plan change"), PlanChange, (P.NEW,), P.PENDING, _province_over_approved),
-    RowTransition(
-        "approve_plan_change",
-        _l("Approve plan change"),
-        PlanChange,
-        (P.PENDING,),
-        P.APPROVED,
-        _ministry,
-        precondition=_check_plan_change_dates,
-        after=_apply_plan_change,
-    ),
-    RowTransition(
-        "reject_plan_change",
-        _l("Reject plan change"),
-        PlanChange,
-        (P.PENDING,),
-        P.REJECTED,
-        _ministry,
-        needs_reason=True,
-    ),
-    # Uploading again while the material awaits review replaces the file under review.
-    RowTransition(
-        "submit_material",
-        _l("Upload completion material"),
-        CompletionMaterial,
-        (R.NOT_REPORTED, R.PENDING, R.REJECTED),
-        R.PENDING,
-        _province_over_approved,
-    ),
-    RowTransition("approve_material", _l("Approve completion material"), CompletionMaterial, (R.PENDING,), R.APPROVED, _ministry),
-    RowTransition(
-        "reject_material",
-        _l("Reject completion material"),
-        CompletionMaterial,
-        (R.PENDING,),
-        R.REJECTED,
-        _ministry,
-        needs_reason=True,
-    ),
-)
-
-# Audit actions that are not transitions but appear in a workshop's timeline.
-audit.register_action("apply_plan_change", _l("Plan change applied to the workshop"))
-# Trainee list (考核合格学员名单) of an approved workshop: a province submits it,
-# which locks it; the ministry approves it, which issues certificate numbers in
-# the same transaction, or rejects it with a reason, which unlocks it.
-
-TL = TraineeListStatus
-
-
-def _province_over_approved(user, workshop):
-    """A province over an approved workshop; other workshops have no trainee list to act on."""
-    return workshop.status == S.APPROVED and _province_over(user, workshop)
-
-
-def _ministry_on_approved(user, workshop):
-    return workshop.status == S.APPROVED and _ministry(user, workshop)
-
-
-def _trainee_list_submittable(workshop):
-    if not Trainee.select().where(Trainee.workshop == workshop.id).exists():
-        raise ValidationFailed(_("The trainee list of “%(name)s” is empty. Import the trainees first.", name=workshop.name))
-
-
-register(
-    Transition(
-        "submit_trainee_list",
-        _l("Submit"),
-        "trainee_list_status",
-        (TL.OPEN, TL.REJECTED),
-        TL.SUBMITTED,
-        _province_over_approved,
-        also_set={"trainee_list_locked": True},
-        precondition=_trainee_list_submittable,
-    ),
-    Transition(
-        "approve_trainee_list",
-        _l("Approve"),
-        "trainee_list_status",
-        (TL.SUBMITTED,),
-        TL.APPROVED,
-        _ministry_on_approved,
-        also_set={"trainee_list_locked": True, "certificate_status": CertificateStatus.GENERATED},
-        after=certificate_numbers.issue_for_workshop,
-    ),
-    Transition(
-        "reject_trainee_list",
-        _l("Reject"),
-        "trainee_list_status",
-        (TL.SUBMITTED,),
-        TL.REJECTED,
-        _ministry_on_approved,
-        needs_reason=True,
-        also_set={"trainee_list_locked": False},
-    ),
-)
