@@ -229,6 +229,16 @@ class SecureModelView(ModelView):
 
     # Saving and deleting
 
+    @expose("/ajax/update/", methods=("POST",))
+    def ajax_update(self):
+        """Flask-Admin's in-list edit, but a refusal is a client error: 404 for a row
+        outside the user's scope, 400 for a value or change refused, never 500."""
+        response = super().ajax_update()
+        if isinstance(response, tuple) and response[1] == 500:
+            message = response[0]
+            return message, 404 if message == admin_gettext("Record does not exist.") else 400
+        return response
+
     def update_model(self, form, model):
         with db.atomic():
             return super().update_model(form, model)

@@ -75,7 +75,7 @@ def test_foreign_delete_and_bulk_delete_change_nothing(app, lists):
 def test_foreign_ajax_update_refused(app, lists):
     _, _, foreign = lists
     response = post(client_for(app, "prov-a"), "/admin/trainees/ajax/update/", {"list_form_pk": foreign.id, "name": "改名"})
-    assert response.status_code == 500
+    assert response.status_code == 404
     assert Trainee.get_by_id(foreign.id).name == "王五"
 
 
@@ -143,7 +143,7 @@ def test_ajax_update_checks_hours(app, lists):
     trainee = Trainee.get(Trainee.name == "张三")
     client = client_for(app, "prov-a")
     refused = post(client, "/admin/trainees/ajax/update/", {"list_form_pk": trainee.id, "hours": "-3"})
-    assert refused.status_code == 500
+    assert refused.status_code == 400
     assert "大于零" in refused.get_data(as_text=True)
     accepted = post(client, "/admin/trainees/ajax/update/", {"list_form_pk": trainee.id, "hours": "32"})
     assert accepted.status_code == 200

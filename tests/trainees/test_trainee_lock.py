@@ -49,7 +49,7 @@ def test_admin_form_edit_refused(admin_client, locked_list):
 def test_ajax_update_refused(admin_client, locked_list):
     workshop, first, _ = locked_list
     response = post(admin_client, "/admin/trainees/ajax/update/", {"list_form_pk": first.id, "name": "王五"})
-    assert response.status_code == 500
+    assert response.status_code == 400
     assert "已提交并锁定" in response.get_data(as_text=True)
     assert names(workshop) == ["张三", "李四"]
 
