@@ -29,6 +29,8 @@ def make_database(url: str) -> peewee.Database:
         return PooledSqliteDatabase(
             str(path),
             pragmas=SQLITE_PRAGMAS,
+            # The pool's wait for a free connection; SQLite's own wait for a
+            # lock is the busy_timeout pragma above.
             timeout=15,
             lock_type="IMMEDIATE",
             max_connections=32,
@@ -44,6 +46,9 @@ def make_database(url: str) -> peewee.Database:
             host=parsed.hostname,
             port=parsed.port or 5432,
             max_connections=32,
+            # With every pooled connection in use, connect() waits up to this
+            # many seconds for one to come back instead of failing at once.
+            timeout=15,
             stale_timeout=300,
         )
     raise ValueError(f"Unsupported DATABASE_URL scheme: {parsed.scheme!r}")
