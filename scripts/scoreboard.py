@@ -1,6 +1,9 @@
 """Print the security and reliability scoreboard saved by the last test runs.
 
 Usage: python scripts/scoreboard.py  (reads test-artifacts/scoreboard-*.json)
+
+A check passes when every attempt was refused and no row was lost or input
+wrongly accepted. The script exits with status 1 when any check fails.
 """
 
 import json
@@ -16,18 +19,25 @@ def main() -> int:
     if not files:
         print("no scoreboard found; run the tests first")
         return 1
+    failed = 0
     for path in files:
         rows = json.loads(path.read_text())
         backend = path.stem.removeprefix("scoreboard-")
         width = max([len(name) for name in rows] + [5])
         print(f"\nScoreboard ({backend})")
-        print("check".ljust(width), *(column.rjust(16) for column in COLUMNS))
+        print("check".ljust(width), *(column.rjust(16) for column in COLUMNS), "result".rjust(8))
         totals = dict.fromkeys(COLUMNS, 0)
         for name in sorted(rows):
-            print(name.ljust(width), *(str(rows[name][column]).rjust(16) for column in COLUMNS))
+            row = rows[name]
+            passed = row["refused"] == row["attempts"] and row["rows_lost"] == 0 and row["wrongly_accepted"] == 0
+            failed += not passed
+            print(name.ljust(width), *(str(row[column]).rjust(16) for column in COLUMNS), ("pass" if passed else "FAIL").rjust(8))
             for column in COLUMNS:
                 totals[column] += rows[name][column]
         print("TOTAL".ljust(width), *(str(totals[column]).rjust(16) for column in COLUMNS))
+    if failed:
+        print(f"\n{failed} checks missed their pass figure")
+        return 1
     return 0
 
 

@@ -2,11 +2,13 @@
 
 import datetime
 import decimal
+import http.server
 import io
 import itertools
 import logging
 import os
 import re
+import threading
 import zipfile
 
 import peewee
@@ -32,6 +34,7 @@ PASSWORD = "Test#Pass2026"
 
 # Full resident ID numbers found where none may appear: (where, masked sample).
 PERSONAL_DATA_FINDINGS = []
+PERSONAL_DATA_SCANS = itertools.count(1)
 _ID_CANDIDATE = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 
 
@@ -39,6 +42,7 @@ def record_personal_data(where: str, text: str) -> None:
     """Note every valid resident ID number in ``text`` (log lines, cookies, flashes)."""
     from services.idnumbers import check_resident_id
 
+    next(PERSONAL_DATA_SCANS)
     for candidate in _ID_CANDIDATE.findall(text):
         if check_resident_id(candidate.upper()) is None:
             PERSONAL_DATA_FINDINGS.append((where, candidate[:6] + "..."))
@@ -68,6 +72,14 @@ def personal_data_watch():
 
 
 def pytest_sessionfinish(session, exitstatus):
+    from tests.scoreboard import SCOREBOARD
+
+    scanned = next(PERSONAL_DATA_SCANS) - 1
+    leaked = len(PERSONAL_DATA_FINDINGS)
+    SCOREBOARD.add(
+        "personal data: texts scanned for full ID numbers", attempts=scanned, refused=scanned - leaked, wrongly_accepted=leaked
+    )
+    SCOREBOARD.save()
     if PERSONAL_DATA_FINDINGS:
         print("\nFull ID numbers leaked:", PERSONAL_DATA_FINDINGS[:20])
         session.exitstatus = 1
@@ -334,3 +346,28 @@ def scoreboard():
 
     yield SCOREBOARD
     SCOREBOARD.save()
+
+
+class _RecordingHandler(http.server.BaseHTTPRequestHandler):
+    requests: list = []
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        self.requests.append(self.path)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def loopback_listener():
+    """An HTTP server on 127.0.0.1 that records every request it receives."""
+    _RecordingHandler.requests = []
+    server = http.server.HTTPServer(("127.0.0.1", 0), _RecordingHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}", _RecordingHandler.requests
+    server.shutdown()
+    server.server_close()

@@ -1,11 +1,9 @@
 """Certificate PDFs: Chinese text and glyphs, the QR code, escaping, no fetches, page structure, fonts."""
 
-import http.server
 import io
 import re
 import subprocess
 import sys
-import threading
 
 import html5lib
 import pytest
@@ -219,31 +217,6 @@ def test_non_cjk_font_is_skipped(app):
         certificate_fonts.forget_font()
     assert font.embedded
     assert "DejaVu" not in font.path
-
-
-class _RecordingHandler(http.server.BaseHTTPRequestHandler):
-    requests: list = []
-
-    def do_GET(self):  # noqa: N802 (http.server's name)
-        self.requests.append(self.path)
-        self.send_response(200)
-        self.send_header("Content-Type", "image/png")
-        self.end_headers()
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def loopback_listener():
-    """An HTTP server on 127.0.0.1 that records every request it receives."""
-    _RecordingHandler.requests = []
-    server = http.server.HTTPServer(("127.0.0.1", 0), _RecordingHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}", _RecordingHandler.requests
-    server.shutdown()
-    server.server_close()
 
 
 def test_markup_in_name_is_text_and_fetches_nothing(org_tree, make_issued_workshop, render_pdf, loopback_listener):

@@ -8,6 +8,10 @@ import pytest
 from models import ALL_MODELS, DeclarationStatus, Organisation, User
 from services import audit
 from services.demo import synthetic_id_number
+from tests.certificates.conftest import (  # noqa: F401 - fixtures shared with the certificate tests
+    issue_certificate,
+    make_issued_workshop,
+)
 
 S = DeclarationStatus
 WORKSHOP_STATUSES = [S.DRAFT, S.INITIAL_SUBMITTED, S.INITIAL_APPROVED, S.MINISTRY_SUBMITTED, S.APPROVED]

@@ -290,3 +290,13 @@ def test_login_backoff_and_same_message(app, org_tree, scoreboard):
         login(client, "unit-a1", "Wrong#Pass1")
     locked = login(client, "unit-a1", PASSWORD).get_data(as_text=True)
     assert scoreboard.attempt("login: account backoff after 5 failures", "登录失败次数过多" in locked)
+
+
+def test_login_address_throttled(app, org_tree, scoreboard):
+    """Failures spread over many account names still throttle the client address."""
+    client = app.test_client()
+    limit = app.config["LOGIN_ADDRESS_MAX_FAILURES"]
+    for n in range(limit):
+        login(client, f"guess-{n}", "Wrong#Pass1")
+    refused = login(client, "unit-a1", PASSWORD).get_data(as_text=True)
+    assert scoreboard.attempt("login: client address throttled", "登录失败次数过多" in refused)
