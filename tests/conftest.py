@@ -219,10 +219,13 @@ def reference_data(app):
 
 
 def zip_bytes(name="申报表.pdf", content=b"%PDF-1.4 scanned form"):
-    """A small real zip archive, as a unit would pack its stamped declaration form."""
+    """A small real zip archive, as a unit would pack its stamped declaration form.
+
+    The entry has a fixed time stamp, so that two calls give the same bytes.
+    """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(name, content)
+        archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 9, 1, 8, 0, 0)), content)
     return buffer.getvalue()
 
 
