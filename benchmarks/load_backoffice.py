@@ -677,11 +677,12 @@ def check_writes(people, before, ledger, counts_before) -> dict:
     return result
 
 
-def report(args, records, search, ledger, writes, loads, workers, window):
+def report(args, records, search, ledger, writes, loads, workers, window, client_cpu):
     print()
     print(
         f"load average (1 min) during the run: mean {sum(loads) / len(loads):.1f}, max {max(loads):.1f} on {os.cpu_count()} cores"
     )
+    print(f"load generator (this process): {client_cpu:.0f} s of CPU in {window:.0f} s, {client_cpu / window:.0%} of one core")
     print(f"{'class':<14} {'requests':>8} {'5xx':>5} {'no answer':>9}   latency")
     by_kind = defaultdict(list)
     for record in records:
@@ -818,7 +819,7 @@ def main():
 
         loads = LoadSampler(stop)
         recording.set()
-        window_start = time.monotonic()
+        window_start, cpu_start = time.monotonic(), time.process_time()
         loads.start()
         for worker in workers:
             worker.start()
@@ -827,6 +828,7 @@ def main():
         for worker in workers:
             worker.join(timeout=90)
         window = time.monotonic() - window_start
+        client_cpu = time.process_time() - cpu_start
         recording.clear()
     finally:
         stop_server(server)
@@ -834,7 +836,7 @@ def main():
     with app.app_context(), db.connection_context():
         writes = check_writes(people, before, ledger, counts_before)
     tracebacks = log_path.read_text(errors="replace").count("Traceback")
-    ok = report(args, records, search, ledger, writes, loads.samples, workers, window)
+    ok = report(args, records, search, ledger, writes, loads.samples, workers, window, client_cpu)
     print(f"server log: {tracebacks} tracebacks")
     if args.keep or not ok:
         print(f"kept {folder}")
