@@ -24,17 +24,18 @@ as a person does:
 - ministry users open the list and details pages and approve or reject
   forwarded declarations through the list's bulk action and its confirmation page.
 
-Meanwhile a paced generator posts ``--search-rps`` public searches per second
-(name and ID number with the page's CSRF token): hits, and misses of three
-kinds (an unknown ID number, a known ID number with another name, a person
-whose certificate is not issued yet).
+Meanwhile a paced generator posts ``--search-rps`` public searches per second,
+each a name and an ID number with the page's CSRF token. Some are hits; the
+misses are of three kinds: an unknown ID number, a known ID number with another
+name, and a person whose certificate is not issued yet.
 
 Every request's status and latency is recorded. A write counts as acknowledged
-when the application answered it with success (a redirect to the details page
+when the application responded with success (a redirect to the details page
 and a success message). After the run the server is stopped and the database
 is compared with the acknowledged writes: each workshop's version, status,
-saved text and field (which the saves post unchanged), and the audit records. The script prints the figures against the
-targets and exits with status 1 when one is missed.
+saved text and field (which the saves post unchanged), and the audit records.
+The script prints the figures against the targets and exits with status 1 when
+one is missed.
 """
 
 import argparse
@@ -43,6 +44,7 @@ import datetime
 import decimal
 import html
 import io
+import math
 import os
 import random
 import re
@@ -86,7 +88,7 @@ PUBLIC_CLASSES = ("search",)
 @dataclass
 class Record:
     kind: str
-    status: int  # 0: no answer (timeout, connection refused or reset)
+    status: int  # 0: no response (timed out, connection refused or reset)
     seconds: float
     started: float
 
@@ -243,7 +245,7 @@ def free_port(preferred: int) -> int:
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) != 0:
                 return port
-    raise RuntimeError(f"no free port from {preferred}")
+    raise RuntimeError(f"no free port on 127.0.0.1 from {preferred} to {preferred + 49}; pass another --port")
 
 
 def settings(folder: Path, database_url: str, redis_url: str) -> dict:
@@ -398,7 +400,7 @@ def write_counts(ids) -> tuple[int, int]:
 
 
 def open_app(env):
-    """The application in this process, on the benchmark's database, for seeding and checking."""
+    """Create the application in this process on the benchmark's database, for seeding and checking."""
     os.environ.update({k: v for k, v in env.items() if k.startswith("ZHIGENG_") or k == "DATABASE_URL"})
     os.environ["ZHIGENG_LOG_LEVEL"] = "WARNING"
     from app import create_app
@@ -476,7 +478,7 @@ class Worker(threading.Thread):
         self.settle(workshop_id, "save", status, location, purpose=purpose)
 
     def settle(self, workshop_id, kind, status, location, new_status=None, purpose=None):
-        """Open the page the answer redirects to and decide whether the write was acknowledged."""
+        """Open the page the response redirects to and decide whether the write was acknowledged."""
         if status == 302 and "/details/" in location:
             page_status, _, page = self.browser.follow("details", location)
             if page_status == 200 and "success" in alerts(page):
@@ -524,6 +526,7 @@ class Worker(threading.Thread):
         batch = [i for i in batch if i is not None]
         if not batch:
             return self.open_list()
+
         status, _, page = self.browser.get("list", "/admin/workshops/?flt0_1=ministry_submitted")
         if status != 200:
             return None
@@ -534,6 +537,7 @@ class Worker(threading.Thread):
         status, _, page = self.browser.post("bulk confirm", "/admin/workshops/action/", fields)
         if status != 200:
             return None
+
         self.think()
         rows = re.findall(r'name="rowid" value="(\d+)"', page)
         fields = [("csrf_token", csrf_token(page)), ("action", action)] + [("rowid", r) for r in rows]
@@ -542,6 +546,7 @@ class Worker(threading.Thread):
         status, location, _ = self.browser.post("bulk apply", "/admin/workshops/bulk/", fields)
         if status == 302:
             page_status, _, page = self.browser.follow("list", location)
+            # NOTE: reads the zh_Hans_CN message "%(num)d workshops done."; a changed translation breaks it.
             done = re.search(r"已处理 (\d+) 个高研班", page) if page_status == 200 else None
             if done and int(done.group(1)) == len(batch) and sorted(rows) == sorted(map(str, batch)):
                 for workshop_id in batch:
@@ -557,7 +562,7 @@ class Worker(threading.Thread):
 
 
 class SearchLoad:
-    """Post searches at a fixed rate from a pool of visitor sessions, whatever the answers' latency."""
+    """Post searches at a fixed rate from a pool of visitor sessions, whatever the response latency."""
 
     MIX = (("hit", 4), ("unknown ID number", 2), ("other name", 2), ("not issued", 2))
 
@@ -624,7 +629,8 @@ def percentile(values, share):
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * len(ordered)) - 1))]
+    # Nearest rank: the smallest value with at least this share of values at or below it.
+    return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
 
 
 def summary(values):
@@ -660,7 +666,7 @@ def check_writes(people, before, ledger, counts_before) -> dict:
         result["found"] += written
         result["lost"] += max(0, acknowledged - written)
         extra = max(0, written - acknowledged)
-        # A write without an answer (timeout, 5xx) may or may not have landed.
+        # A write without a response (timed out, 5xx) may or may not have landed.
         result["unanswered landed"] += min(extra, ledger.unconfirmed[workshop_id])
         result["phantom"] += max(0, extra - ledger.unconfirmed[workshop_id])
         if not ledger.unconfirmed[workshop_id]:
@@ -810,7 +816,7 @@ def main():
         for n, person in enumerate(people[: args.users]):
             worker = Worker(person, Browser(port, records, recording), ledger, stop, args.think, seed=n)
             if not worker.login():
-                sys.exit(f"{person.username} could not log in; see {log_path}")
+                sys.exit(f"login failed for {person.username}; see the server log {log_path}")
             # Not recorded: every worker process compiles its templates on its first pages.
             worker.browser.get("list", "/admin/workshops/")
             workers.append(worker)
