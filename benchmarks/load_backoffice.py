@@ -641,15 +641,71 @@ def verdict(ok):
     return "PASS" if ok else "FAIL"
 
 
-class LoadSampler(threading.Thread):
-    def __init__(self, stop):
+def machine_busy_ticks() -> tuple[int, int]:
+    """Return the busy and total CPU ticks of the whole machine since boot, from /proc/stat."""
+    with open("/proc/stat") as handle:
+        values = [int(v) for v in handle.readline().split()[1:]]
+    idle = values[3] + values[4]  # idle and iowait
+    return sum(values) - idle, sum(values)
+
+
+def server_ticks(master_pid: int) -> int:
+    """Return the CPU ticks used so far by the gunicorn master and its live workers."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the command name: state, ppid, ..., utime and stime are the 12th and 13th fields.
+        if int(entry) == master_pid or int(fields[1]) == master_pid:
+            total += int(fields[11]) + int(fields[12])
+    return total
+
+
+class MachineSampler(threading.Thread):
+    """Samples, every ``interval`` seconds, the load average and the CPU used by the machine and by the server."""
+
+    def __init__(self, stop, server_pid, interval=5):
         super().__init__(daemon=True)
         self.stop_event = stop
-        self.samples = [os.getloadavg()[0]]
+        self.server_pid = server_pid
+        self.interval = interval
+        self.loads = [os.getloadavg()[0]]
+        # One row per interval: (end time, machine busy share of all cores, server share of all cores).
+        self.slices = []
 
     def run(self):
-        while not self.stop_event.wait(5):
-            self.samples.append(os.getloadavg()[0])
+        busy, total = machine_busy_ticks()
+        server = server_ticks(self.server_pid)
+        while not self.stop_event.wait(self.interval):
+            self.loads.append(os.getloadavg()[0])
+            now_busy, now_total = machine_busy_ticks()
+            now_server = server_ticks(self.server_pid)
+            elapsed = max(1, now_total - total)
+            self.slices.append((time.monotonic(), (now_busy - busy) / elapsed, (now_server - server) / elapsed))
+            busy, total, server = now_busy, now_total, now_server
+
+
+def print_slices(records, sampler, window_start):
+    """Print p95 latencies and CPU use per sampling interval, to tell server saturation from busy neighbours."""
+    print(f"per {sampler.interval} s (CPU as a share of all {os.cpu_count()} cores; server: gunicorn and its workers):")
+    print(f"{'seconds':>9} {'load':>5} {'machine CPU':>11} {'server CPU':>10} {'back-office p95':>15} {'search p95':>10}")
+    start = window_start
+    for end, machine, server in sampler.slices:
+        inside = [r for r in records if start <= r.started < end]
+        office = [r.seconds for r in inside if r.kind not in PUBLIC_CLASSES]
+        searches = [r.seconds for r in inside if r.kind in PUBLIC_CLASSES]
+        index = sampler.slices.index((end, machine, server)) + 1
+        load = sampler.loads[min(index, len(sampler.loads) - 1)]
+        print(
+            f"{start - window_start:4.0f}-{end - window_start:<4.0f} {load:5.1f} {machine:11.0%} {server:10.0%} "
+            f"{percentile(office, 0.95) * 1000:12.0f} ms {percentile(searches, 0.95) * 1000:7.0f} ms"
+        )
+        start = end
 
 
 def check_writes(people, before, ledger, counts_before) -> dict:
@@ -683,7 +739,8 @@ def check_writes(people, before, ledger, counts_before) -> dict:
     return result
 
 
-def report(args, records, search, ledger, writes, loads, workers, window, client_cpu):
+def report(args, records, search, ledger, writes, sampler, window_start, workers, window, client_cpu):
+    loads = sampler.loads
     print()
     print(
         f"load average (1 min) during the run: mean {sum(loads) / len(loads):.1f}, max {max(loads):.1f} on {os.cpu_count()} cores"
@@ -698,6 +755,7 @@ def report(args, records, search, ledger, writes, loads, workers, window, client
         errors = sum(1 for r in rows if r.status >= 500)
         unanswered = sum(1 for r in rows if r.status == 0)
         print(f"{kind:<14} {len(rows):8d} {errors:5d} {unanswered:9d}   {summary([r.seconds for r in rows])}")
+    print_slices(records, sampler, window_start)
     statuses = Counter(r.status for r in records)
     print("status codes: " + ", ".join(f"{code or 'none'}: {count}" for code, count in sorted(statuses.items())))
 
@@ -823,10 +881,10 @@ def main():
         search = SearchLoad(port, args.search_rps, records, recording, searchers, waiting)
         print(f"{len(workers)} users logged in; {args.duration} s of load from now")
 
-        loads = LoadSampler(stop)
+        sampler = MachineSampler(stop, server.pid)
         recording.set()
         window_start, cpu_start = time.monotonic(), time.process_time()
-        loads.start()
+        sampler.start()
         for worker in workers:
             worker.start()
         search.run(args.duration, stop)
@@ -842,7 +900,7 @@ def main():
     with app.app_context(), db.connection_context():
         writes = check_writes(people, before, ledger, counts_before)
     tracebacks = log_path.read_text(errors="replace").count("Traceback")
-    ok = report(args, records, search, ledger, writes, loads.samples, workers, window, client_cpu)
+    ok = report(args, records, search, ledger, writes, sampler, window_start, workers, window, client_cpu)
     print(f"server log: {tracebacks} tracebacks")
     if args.keep or not ok:
         print(f"kept {folder}")
