@@ -442,6 +442,8 @@ class Worker(threading.Thread):
             "ministry": [(self.open_list, 3), (self.open_details, 2), (self.ministry_review, 5)],
         }[self.person.role]
         actions, weights = zip(*tasks, strict=True)
+        # Users start over the first pause instead of all in the same instant.
+        self.stop_event.wait(self.rng.uniform(0, self.think_seconds))
         while not self.stop_event.is_set():
             self.rng.choices(actions, weights)[0]()
             self.think()
