@@ -39,6 +39,11 @@ class DeclarationPages:
 
     def _form(self, formdata=None, obj=None, data=None):
         form = DeclarationForm(formdata, obj=obj, data=data)
+        if obj is not None and formdata is None:
+            # obj.field is a ProfessionalField row, which the int-coerced select
+            # turns into None; without its id no option is selected and the
+            # browser posts the first field in the list.
+            form.field.data = obj.field_id
         form.fill_choices(obj.year if obj else None)
         form.attachment.description = str(form.attachment.description) % {
             "mb": current_app.config["ATTACHMENT_MAX_BYTES"] // (1 << 20)

@@ -50,7 +50,8 @@ def make_workshop(organisation, number: int) -> Workshop:
         end_date=datetime.date(2026, 9, 7),
         status=DeclarationStatus.APPROVED,
         trainee_list_status=TraineeListStatus.APPROVED,
-        trainee_list_locked=True,
+        # Locked after its trainees are inserted: a locked list refuses new rows.
+        trainee_list_locked=False,
         certificate_status=CertificateStatus.GENERATED,
     )
 
@@ -104,6 +105,7 @@ def main():
                     rows = trainee_rows(workshop.id, start, rng, box)
                     for offset in range(0, len(rows), 250):
                         Trainee.insert_many(rows[offset : offset + 250]).execute()
+                    Workshop.update(trainee_list_locked=True).where(Workshop.id == workshop.id).execute()
                 samples += [(row["name"], id_number(start + i)) for i, row in enumerate(rows) if (start + i) % sample_every == 0]
                 if start % 100_000 == 0:
                     print(f"{start + PER_WORKSHOP} certificates, {time.perf_counter() - started:.0f} s", flush=True)

@@ -7,7 +7,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from models import AuditRecord, DeclarationStatus, Workshop
+from models import AuditRecord, DeclarationStatus, ProfessionalField, Workshop
 from services import workflow
 from tests.conftest import csrf_token, login, post, zip_bytes
 
@@ -146,6 +146,15 @@ def test_edit_draft_saves_changes(client, org_tree, make_workshop, reference_dat
     assert after.name == "改过的名称"
     assert after.version == workshop.version + 1
     assert after.attachment_id == workshop.attachment_id
+
+
+def test_edit_form_selects_the_saved_field(client, org_tree, make_workshop, reference_data):
+    other = ProfessionalField.create(name="生物医药", sort_order=2)
+    workshop = make_workshop(org_tree["unit_a1"], field=other)
+    login(client, "unit-a1")
+    page = client.get(f"/admin/workshops/declare/edit/?id={workshop.id}").get_data(as_text=True)
+    select = re.search(r'<select[^>]*name="field".*?</select>', page, re.S).group(0)
+    assert re.findall(r'<option selected value="(\d+)"', select) == [str(other.id)]
 
 
 def test_stale_edit_refused_with_conflict(client, org_tree, make_workshop, reference_data):
