@@ -13,6 +13,7 @@ read as a trainee list: wrong type, too large, too many rows) or ``header``.
 
 import gc
 import io
+import logging
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ from openpyxl import load_workbook
 
 from . import trainee_rows as tr
 from .idnumbers import normalise_text
+
+logger = logging.getLogger(__name__)
 
 # Excel's last row; a sheet that claims rows beyond it is malformed.
 EXCEL_MAX_ROWS = 1_048_576
@@ -351,6 +354,19 @@ def _read_rows(sheet, check: ImportCheck, formulas: set, max_rows: int, progress
         progress(data_rows, data_rows)
 
 
+def _read_workbook(data: bytes, archive: zipfile.ZipFile, check: ImportCheck, max_rows: int, progress):
+    with_formulas = has_formulas(archive)
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheet, check.header_row, check.columns = find_header(workbook)
+        check.sheet = sheet.title
+        check.declared_rows = getattr(sheet, "declared_rows", None)
+        formulas = formula_cells(data, sheet.title, check.header_row + 1, check.columns) if with_formulas else set()
+        _read_rows(sheet, check, formulas, max_rows, progress)
+    finally:
+        workbook.close()
+
+
 def check_workbook(data: bytes, *, max_rows: int, max_bytes: int, progress=None) -> ImportCheck:
     """Read and check a trainee list; file-level problems come back as a single error.
 
@@ -365,19 +381,16 @@ def check_workbook(data: bytes, *, max_rows: int, max_bytes: int, progress=None)
     gc.freeze()
     try:
         archive = check_container(data, max_bytes)
-        with_formulas = has_formulas(archive)
         try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many exception types for damaged parts
+            _read_workbook(data, archive, check, max_rows, progress)
+        except FileRejected:
+            raise
+        except Exception as error:
+            # Parts can fail anywhere while they are read: a damaged deflate
+            # stream, a CRC mismatch, an unsupported compression method or
+            # malformed XML deep in the sheet, each with its own exception type.
+            logger.warning("Trainee workbook refused as unreadable: %s", type(error).__name__)
             raise _not_a_workbook(_("The workbook is damaged and cannot be read. Save it again in Excel as .xlsx.")) from None
-        try:
-            sheet, check.header_row, check.columns = find_header(workbook)
-            check.sheet = sheet.title
-            check.declared_rows = getattr(sheet, "declared_rows", None)
-            formulas = formula_cells(data, sheet.title, check.header_row + 1, check.columns) if with_formulas else set()
-            _read_rows(sheet, check, formulas, max_rows, progress)
-        finally:
-            workbook.close()
     except FileRejected as rejected:
         check.rows = []
         check.errors = [rejected.error]
