@@ -46,6 +46,10 @@ _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _XLS_WORKBOOK = "Workbook".encode("utf-16-le")
 _FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[\s>/]")
+# Row starts and value ends in sheet XML, for counting filled rows without parsing.
+_ROW_START = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_VALUE_END = re.compile(rb"</(?:\w+:)?(?:v|is)>")
+_NOT_A_MARK = re.compile(rb"[^\x01\x02]+")
 
 _HEADER_ALIASES = {
     tr.FIELD_NAME: {"姓名", "学员姓名"},
@@ -220,6 +224,71 @@ def has_formulas(archive: zipfile.ZipFile) -> bool:
     return False
 
 
+def filled_rows(archive: zipfile.ZipFile, part: str, stop_after: int) -> int:
+    """Count the rows of a sheet part that hold a value in any cell, reading the XML as text.
+
+    Every row start becomes the byte 0x02 and every value end 0x01; a row
+    followed directly by a value is a filled row. Counting stops once it
+    passes ``stop_after``, so that a sheet of a million rows is refused after
+    reading the first tenth of it instead of after parsing a hundred
+    thousand rows with openpyxl.
+    """
+    count = 0
+    carry = b""
+    open_row = b""
+    with archive.open(part) as stream:
+        while True:
+            chunk = stream.read(1 << 20)
+            text, carry = carry + chunk, b""
+            if chunk:
+                # Keep a tag cut in two by the chunk border for the next round.
+                cut = text.rfind(b"<", max(len(text) - 64, 0))
+                if cut >= 0:
+                    text, carry = text[:cut], text[cut:]
+            text = text.translate(None, b"\x01\x02")
+            marks = open_row + _NOT_A_MARK.sub(b"", _VALUE_END.sub(b"\x01", _ROW_START.sub(b"\x02", text)))
+            count += marks.count(b"\x02\x01")
+            open_row = b"\x02" if marks.endswith(b"\x02") else b""
+            if count > stop_after or not chunk:
+                return count
+
+
+def _check_row_counts(archive: zipfile.ZipFile, max_rows: int):
+    """Refuse a workbook with a sheet of more filled rows than one import accepts, before openpyxl parses any sheet.
+
+    openpyxl parses a whole sheet when the workbook is opened if the sheet
+    lacks a <dimension> element, so the count runs on every worksheet part.
+    The rows above the header are allowed for in HEADER_SEARCH_ROWS.
+    """
+    limit = max_rows + HEADER_SEARCH_ROWS
+    for entry in archive.infolist():
+        if entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml"):
+            if filled_rows(archive, entry.filename, limit) > limit:
+                raise _not_a_workbook(
+                    _(
+                        "A sheet of the workbook has more than %(limit)d filled rows; one import accepts at most "
+                        "%(limit)d trainees. Split the list into several files and leave no other large sheet in them.",
+                        limit=max_rows,
+                    )
+                )
+
+
+def _check_sheet_row_count(archive: zipfile.ZipFile, sheet, header_row: int, max_rows: int):
+    """Refuse the list sheet when more rows below its header hold entries than one import accepts."""
+    part = getattr(sheet, "_worksheet_path", None)
+    if part is None:
+        return
+    if filled_rows(archive, part, max_rows + header_row) > max_rows + header_row:
+        raise _not_a_workbook(
+            _(
+                "Below the header of sheet “%(sheet)s”, more than %(limit)d rows hold entries; one import accepts at most "
+                "%(limit)d trainees. Split the list into several files.",
+                sheet=sheet.title,
+                limit=max_rows,
+            )
+        )
+
+
 # Reading the sheet.
 
 
@@ -362,12 +431,14 @@ def _read_rows(sheet, check: ImportCheck, formulas: set, max_rows: int, progress
 
 
 def _read_workbook(data: bytes, archive: zipfile.ZipFile, check: ImportCheck, max_rows: int, progress):
+    _check_row_counts(archive, max_rows)
     with_formulas = has_formulas(archive)
     workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         sheet, check.header_row, check.columns = find_header(workbook)
         check.sheet = sheet.title
         check.declared_rows = getattr(sheet, "declared_rows", None)
+        _check_sheet_row_count(archive, sheet, check.header_row, max_rows)
         formulas = formula_cells(data, sheet.title, check.header_row + 1, check.columns) if with_formulas else set()
         _read_rows(sheet, check, formulas, max_rows, progress)
     finally:
