@@ -50,6 +50,9 @@ _FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[\s>/]")
 _ROW_START = re.compile(rb"<(?:\w+:)?row[\s>/]")
 _VALUE_END = re.compile(rb"</(?:\w+:)?(?:v|is)>")
 _NOT_A_MARK = re.compile(rb"[^\x01\x02]+")
+_SHARED_STRING = re.compile(rb"<(?:\w+:)?si[\s>/]")
+# Shared strings allowed beyond two per cell with a value.
+SHARED_STRINGS_SLACK = 10_000
 
 _HEADER_ALIASES = {
     tr.FIELD_NAME: {"姓名", "学员姓名"},
@@ -224,16 +227,16 @@ def has_formulas(archive: zipfile.ZipFile) -> bool:
     return False
 
 
-def filled_rows(archive: zipfile.ZipFile, part: str, stop_after: int) -> int:
-    """Count the rows of a sheet part that hold a value in any cell, reading the XML as text.
+def scan_sheet(archive: zipfile.ZipFile, part: str, stop_after: int) -> tuple[int, int]:
+    """Count the rows of a sheet part that hold a value in any cell, and the cells with a value, reading the XML as text.
 
     Every row start becomes the byte 0x02 and every value end 0x01; a row
-    followed directly by a value is a filled row. Counting stops once it
-    passes ``stop_after``, so that a sheet of a million rows is refused after
-    reading the first tenth of it instead of after parsing a hundred
+    followed directly by a value is a filled row. Counting stops once the
+    rows pass ``stop_after``, so that a sheet of a million rows is refused
+    after reading the first tenth of it instead of after parsing a hundred
     thousand rows with openpyxl.
     """
-    count = 0
+    rows = cells = 0
     carry = b""
     open_row = b""
     with archive.open(part) as stream:
@@ -247,10 +250,27 @@ def filled_rows(archive: zipfile.ZipFile, part: str, stop_after: int) -> int:
                     text, carry = text[:cut], text[cut:]
             text = text.translate(None, b"\x01\x02")
             marks = open_row + _NOT_A_MARK.sub(b"", _VALUE_END.sub(b"\x01", _ROW_START.sub(b"\x02", text)))
-            count += marks.count(b"\x02\x01")
+            rows += marks.count(b"\x02\x01")
+            cells += marks.count(b"\x01")
             open_row = b"\x02" if marks.endswith(b"\x02") else b""
-            if count > stop_after or not chunk:
-                return count
+            if rows > stop_after or not chunk:
+                return rows, cells
+
+
+def filled_rows(archive: zipfile.ZipFile, part: str, stop_after: int) -> int:
+    return scan_sheet(archive, part, stop_after)[0]
+
+
+def _count_elements(archive: zipfile.ZipFile, part: str, pattern: re.Pattern) -> int:
+    count = 0
+    tail = b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(1 << 20):
+            text = tail + chunk
+            cut = text.rfind(b"<", max(len(text) - 64, 0))
+            text, tail = (text[:cut], text[cut:]) if cut >= 0 else (text, b"")
+            count += len(pattern.findall(text))
+    return count
 
 
 def _check_row_counts(archive: zipfile.ZipFile, max_rows: int):
@@ -259,18 +279,36 @@ def _check_row_counts(archive: zipfile.ZipFile, max_rows: int):
     openpyxl parses a whole sheet when the workbook is opened if the sheet
     lacks a <dimension> element, so the count runs on every worksheet part.
     The rows above the header are allowed for in HEADER_SEARCH_ROWS.
+
+    openpyxl also reads every shared string into memory when it opens the
+    workbook, about 140 bytes and 10 microseconds each. A workbook needs no
+    more shared strings than it has cells with a value, so a table of
+    millions of strings behind a sheet of a few cells is refused here too.
     """
     limit = max_rows + HEADER_SEARCH_ROWS
+    value_cells = 0
+    others = []
     for entry in archive.infolist():
-        if entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml"):
-            if filled_rows(archive, entry.filename, limit) > limit:
-                raise _not_a_workbook(
-                    _(
-                        "A sheet of the workbook has more than %(limit)d filled rows; one import accepts at most "
-                        "%(limit)d trainees. Split the list into several files and leave no other large sheet in them.",
-                        limit=max_rows,
-                    )
+        if not entry.filename.endswith(".xml"):
+            continue
+        if not entry.filename.startswith("xl/worksheets/"):
+            others.append(entry.filename)
+            continue
+        rows, cells = scan_sheet(archive, entry.filename, limit)
+        if rows > limit:
+            raise _not_a_workbook(
+                _(
+                    "A sheet of the workbook has more than %(limit)d filled rows; one import accepts at most "
+                    "%(limit)d trainees. Split the list into several files and leave no other large sheet in them.",
+                    limit=max_rows,
                 )
+            )
+        value_cells += cells
+    strings = sum(_count_elements(archive, name, _SHARED_STRING) for name in others)
+    if strings > 2 * value_cells + SHARED_STRINGS_SLACK:
+        raise _not_a_workbook(
+            _("The workbook unpacks to more parts or data than a trainee list can need. Copy the list into the import template.")
+        )
 
 
 def _check_sheet_row_count(archive: zipfile.ZipFile, sheet, header_row: int, max_rows: int):
