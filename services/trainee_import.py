@@ -34,9 +34,9 @@ HEADER_SEARCH_COLUMNS = 60
 ZIP_MAX_ENTRIES = 1000
 ZIP_MAX_UNCOMPRESSED = 300 * 1024 * 1024
 # Parts that unpack to more than RATIO_CHECK_FROM bytes may grow at most this
-# many times over their packed size. Sheets saved by Excel shrink 10 to 20
-# times, even when formatted down to the last row; runs of blanks or zeros
-# shrink about a thousand times.
+# many times over their packed size. Sheets like those Excel saves pack 10 to
+# 20 times smaller (measured with deflate level 6), even when formatted down to
+# the last row. Runs of blanks or zeros pack about a thousand times smaller.
 ZIP_MAX_RATIO = 100
 RATIO_CHECK_FROM = 1024 * 1024
 PROGRESS_EVERY = 500
@@ -505,7 +505,7 @@ def check_workbook(data: bytes, *, max_rows: int, max_bytes: int, progress=None)
             # Parts can fail anywhere while they are read: a damaged deflate
             # stream, a CRC mismatch, an unsupported compression method or
             # malformed XML deep in the sheet, each with its own exception type.
-            logger.warning("Trainee workbook refused as unreadable: %s", type(error).__name__)
+            logger.warning("Trainee workbook could not be read, %s raised", type(error).__name__)
             raise _not_a_workbook(_("The workbook is damaged and cannot be read. Save it again in Excel as .xlsx.")) from None
     except FileRejected as rejected:
         check.rows = []
