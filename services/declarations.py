@@ -54,21 +54,34 @@ def _store_attachment(user, organisation, upload):
     )
 
 
+def _remove_stored_files(attachments) -> None:
+    """Delete the files of attachments whose rows a rolled-back transaction took away."""
+    for attachment in attachments:
+        storage.stored_path(attachment.stored_name).unlink(missing_ok=True)
+        logger.info("Removed the file of upload %s after its change was rolled back", attachment.id)
+
+
 def create_declaration(user, data: dict, upload=None) -> Workshop:
     """Save a new draft declaration of the user's own organisation."""
     if not workflow.can_declare(user):
         raise PermissionDenied(_("Only provinces, departments and units declare workshops."))
-    with db.atomic():
-        attachment = _store_attachment(user, user.organisation, upload) if upload and upload.filename else None
-        workshop = Workshop.create(
-            organisation=user.organisation_id,
-            declared_on=datetime.date.today(),
-            status=DeclarationStatus.DRAFT,
-            attachment=attachment,
-            created_by=user.id,
-            **_values(data),
-        )
-        audit.record(user, "create", workshop, new_status=DeclarationStatus.DRAFT)
+    stored = []
+    try:
+        with db.atomic():
+            attachment = _store_attachment(user, user.organisation, upload) if upload and upload.filename else None
+            stored += [attachment] if attachment else []
+            workshop = Workshop.create(
+                organisation=user.organisation_id,
+                declared_on=datetime.date.today(),
+                status=DeclarationStatus.DRAFT,
+                attachment=attachment,
+                created_by=user.id,
+                **_values(data),
+            )
+            audit.record(user, "create", workshop, new_status=DeclarationStatus.DRAFT)
+    except BaseException:
+        _remove_stored_files(stored)
+        raise
     logger.info("User %s created declaration %s", user.id, workshop.id)
     return workshop
 
@@ -86,25 +99,31 @@ def load_for_edit(user, workshop_id) -> Workshop:
 
 def update_declaration(user, workshop_id, data: dict, version: int, upload=None) -> Workshop:
     """Save edits made from ``version``; refuse them if someone saved in between."""
-    with db.atomic():
-        workshop = load_for_edit(user, workshop_id)
-        values = _values(data)
-        if upload and upload.filename:
-            values["attachment"] = _store_attachment(user, workshop.organisation, upload)
-        values.update(version=Workshop.version + 1, updated_at=datetime.datetime.now())
-        changed = (
-            Workshop.update(**values)
-            .where(Workshop.id == workshop.id, Workshop.version == version, Workshop.status == workshop.status)
-            .execute()
-        )
-        if changed != 1:
-            raise Conflict(
-                _(
-                    "Someone else saved “%(name)s” after you opened it. Your changes were not saved; reload the page, check the latest version and edit again.",
-                    name=workshop.name,
-                )
+    stored = []
+    try:
+        with db.atomic():
+            workshop = load_for_edit(user, workshop_id)
+            values = _values(data)
+            if upload and upload.filename:
+                values["attachment"] = _store_attachment(user, workshop.organisation, upload)
+                stored.append(values["attachment"])
+            values.update(version=Workshop.version + 1, updated_at=datetime.datetime.now())
+            changed = (
+                Workshop.update(**values)
+                .where(Workshop.id == workshop.id, Workshop.version == version, Workshop.status == workshop.status)
+                .execute()
             )
-        audit.record(user, "edit", workshop, old_status=workshop.status, new_status=workshop.status)
+            if changed != 1:
+                raise Conflict(
+                    _(
+                        "Someone else saved “%(name)s” after you opened it. Your changes were not saved; reload the page, check the latest version and edit again.",
+                        name=workshop.name,
+                    )
+                )
+            audit.record(user, "edit", workshop, old_status=workshop.status, new_status=workshop.status)
+    except BaseException:
+        _remove_stored_files(stored)
+        raise
     logger.info("User %s edited declaration %s", user.id, workshop.id)
     return Workshop.get_by_id(workshop.id)
 

@@ -13,6 +13,7 @@ read as a trainee list: wrong type, too large, too many rows) or ``header``.
 
 import gc
 import io
+import logging
 import re
 import zipfile
 from dataclasses import dataclass, field
@@ -24,12 +25,20 @@ from openpyxl import load_workbook
 from . import trainee_rows as tr
 from .idnumbers import normalise_text
 
+logger = logging.getLogger(__name__)
+
 # Excel's last row; a sheet that claims rows beyond it is malformed.
 EXCEL_MAX_ROWS = 1_048_576
 HEADER_SEARCH_ROWS = 30
 HEADER_SEARCH_COLUMNS = 60
 ZIP_MAX_ENTRIES = 1000
 ZIP_MAX_UNCOMPRESSED = 300 * 1024 * 1024
+# Parts that unpack to more than RATIO_CHECK_FROM bytes may grow at most this
+# many times over their packed size. Sheets like those Excel saves pack 10 to
+# 20 times smaller (measured with deflate level 6), even when formatted down to
+# the last row. Runs of blanks or zeros pack about a thousand times smaller.
+ZIP_MAX_RATIO = 100
+RATIO_CHECK_FROM = 1024 * 1024
 PROGRESS_EVERY = 500
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -37,6 +46,13 @@ _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _XLS_WORKBOOK = "Workbook".encode("utf-16-le")
 _FORMULA_ELEMENT = re.compile(rb"<(?:\w+:)?f[\s>/]")
+# Row starts and value ends in sheet XML, for counting filled rows without parsing.
+_ROW_START = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_VALUE_END = re.compile(rb"</(?:\w+:)?(?:v|is)>")
+_NOT_A_MARK = re.compile(rb"[^\x01\x02]+")
+_SHARED_STRING = re.compile(rb"<(?:\w+:)?si[\s>/]")
+# Shared strings allowed beyond two per cell with a value.
+SHARED_STRINGS_SLACK = 10_000
 
 _HEADER_ALIASES = {
     tr.FIELD_NAME: {"姓名", "学员姓名"},
@@ -189,7 +205,8 @@ def check_container(data: bytes, max_bytes: int) -> zipfile.ZipFile:
     names = {entry.filename for entry in entries}
     if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
         raise _not_a_workbook(_("The file is a zip archive or another Office document, not an Excel workbook (.xlsx)."))
-    if len(entries) > ZIP_MAX_ENTRIES or sum(entry.file_size for entry in entries) > ZIP_MAX_UNCOMPRESSED:
+    inflated = any(e.file_size > RATIO_CHECK_FROM and e.file_size > ZIP_MAX_RATIO * max(e.compress_size, 1) for e in entries)
+    if len(entries) > ZIP_MAX_ENTRIES or sum(entry.file_size for entry in entries) > ZIP_MAX_UNCOMPRESSED or inflated:
         raise _not_a_workbook(
             _("The workbook unpacks to more parts or data than a trainee list can need. Copy the list into the import template.")
         )
@@ -208,6 +225,106 @@ def has_formulas(archive: zipfile.ZipFile) -> bool:
                     return True
                 tail = chunk[-16:]
     return False
+
+
+def scan_sheet(archive: zipfile.ZipFile, part: str, stop_after: int) -> tuple[int, int]:
+    """Count the rows of a sheet part that hold a value in any cell, and the cells with a value, reading the XML as text.
+
+    Every row start becomes the byte 0x02 and every value end 0x01; a row
+    followed directly by a value is a filled row. Counting stops once the
+    rows pass ``stop_after``, so that a sheet of a million rows is refused
+    after reading the first tenth of it instead of after parsing a hundred
+    thousand rows with openpyxl.
+    """
+    rows = cells = 0
+    carry = b""
+    open_row = b""
+    with archive.open(part) as stream:
+        while True:
+            chunk = stream.read(1 << 20)
+            text, carry = carry + chunk, b""
+            if chunk:
+                # Keep a tag cut in two by the chunk border for the next round.
+                cut = text.rfind(b"<", max(len(text) - 64, 0))
+                if cut >= 0:
+                    text, carry = text[:cut], text[cut:]
+            text = text.translate(None, b"\x01\x02")
+            marks = open_row + _NOT_A_MARK.sub(b"", _VALUE_END.sub(b"\x01", _ROW_START.sub(b"\x02", text)))
+            rows += marks.count(b"\x02\x01")
+            cells += marks.count(b"\x01")
+            open_row = b"\x02" if marks.endswith(b"\x02") else b""
+            if rows > stop_after or not chunk:
+                return rows, cells
+
+
+def filled_rows(archive: zipfile.ZipFile, part: str, stop_after: int) -> int:
+    return scan_sheet(archive, part, stop_after)[0]
+
+
+def _count_elements(archive: zipfile.ZipFile, part: str, pattern: re.Pattern) -> int:
+    count = 0
+    tail = b""
+    with archive.open(part) as stream:
+        while chunk := stream.read(1 << 20):
+            text = tail + chunk
+            cut = text.rfind(b"<", max(len(text) - 64, 0))
+            text, tail = (text[:cut], text[cut:]) if cut >= 0 else (text, b"")
+            count += len(pattern.findall(text))
+    return count
+
+
+def _check_row_counts(archive: zipfile.ZipFile, max_rows: int):
+    """Refuse a workbook with a sheet of more filled rows than one import accepts, before openpyxl parses any sheet.
+
+    openpyxl parses a whole sheet when the workbook is opened if the sheet
+    lacks a <dimension> element, so the count runs on every worksheet part.
+    The rows above the header are allowed for in HEADER_SEARCH_ROWS.
+
+    openpyxl also reads every shared string into memory when it opens the
+    workbook, about 140 bytes and 10 microseconds each. A workbook needs no
+    more shared strings than it has cells with a value, so a table of
+    millions of strings behind a sheet of a few cells is refused here too.
+    """
+    limit = max_rows + HEADER_SEARCH_ROWS
+    value_cells = 0
+    others = []
+    for entry in archive.infolist():
+        if not entry.filename.endswith(".xml"):
+            continue
+        if not entry.filename.startswith("xl/worksheets/"):
+            others.append(entry.filename)
+            continue
+        rows, cells = scan_sheet(archive, entry.filename, limit)
+        if rows > limit:
+            raise _not_a_workbook(
+                _(
+                    "A sheet of the workbook has more than %(limit)d filled rows; one import accepts at most "
+                    "%(limit)d trainees. Split the list into several files and leave no other large sheet in them.",
+                    limit=max_rows,
+                )
+            )
+        value_cells += cells
+    strings = sum(_count_elements(archive, name, _SHARED_STRING) for name in others)
+    if strings > 2 * value_cells + SHARED_STRINGS_SLACK:
+        raise _not_a_workbook(
+            _("The workbook unpacks to more parts or data than a trainee list can need. Copy the list into the import template.")
+        )
+
+
+def _check_sheet_row_count(archive: zipfile.ZipFile, sheet, header_row: int, max_rows: int):
+    """Refuse the list sheet when more rows below its header hold entries than one import accepts."""
+    part = getattr(sheet, "_worksheet_path", None)
+    if part is None:
+        return
+    if filled_rows(archive, part, max_rows + header_row) > max_rows + header_row:
+        raise _not_a_workbook(
+            _(
+                "Below the header of sheet “%(sheet)s”, more than %(limit)d rows hold entries; one import accepts at most "
+                "%(limit)d trainees. Split the list into several files.",
+                sheet=sheet.title,
+                limit=max_rows,
+            )
+        )
 
 
 # Reading the sheet.
@@ -351,6 +468,21 @@ def _read_rows(sheet, check: ImportCheck, formulas: set, max_rows: int, progress
         progress(data_rows, data_rows)
 
 
+def _read_workbook(data: bytes, archive: zipfile.ZipFile, check: ImportCheck, max_rows: int, progress):
+    _check_row_counts(archive, max_rows)
+    with_formulas = has_formulas(archive)
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        sheet, check.header_row, check.columns = find_header(workbook)
+        check.sheet = sheet.title
+        check.declared_rows = getattr(sheet, "declared_rows", None)
+        _check_sheet_row_count(archive, sheet, check.header_row, max_rows)
+        formulas = formula_cells(data, sheet.title, check.header_row + 1, check.columns) if with_formulas else set()
+        _read_rows(sheet, check, formulas, max_rows, progress)
+    finally:
+        workbook.close()
+
+
 def check_workbook(data: bytes, *, max_rows: int, max_bytes: int, progress=None) -> ImportCheck:
     """Read and check a trainee list; file-level problems come back as a single error.
 
@@ -365,19 +497,16 @@ def check_workbook(data: bytes, *, max_rows: int, max_bytes: int, progress=None)
     gc.freeze()
     try:
         archive = check_container(data, max_bytes)
-        with_formulas = has_formulas(archive)
         try:
-            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception:  # openpyxl raises many exception types for damaged parts
+            _read_workbook(data, archive, check, max_rows, progress)
+        except FileRejected:
+            raise
+        except Exception as error:
+            # Parts can fail anywhere while they are read: a damaged deflate
+            # stream, a CRC mismatch, an unsupported compression method or
+            # malformed XML deep in the sheet, each with its own exception type.
+            logger.warning("Trainee workbook could not be read, %s raised", type(error).__name__)
             raise _not_a_workbook(_("The workbook is damaged and cannot be read. Save it again in Excel as .xlsx.")) from None
-        try:
-            sheet, check.header_row, check.columns = find_header(workbook)
-            check.sheet = sheet.title
-            check.declared_rows = getattr(sheet, "declared_rows", None)
-            formulas = formula_cells(data, sheet.title, check.header_row + 1, check.columns) if with_formulas else set()
-            _read_rows(sheet, check, formulas, max_rows, progress)
-        finally:
-            workbook.close()
     except FileRejected as rejected:
         check.rows = []
         check.errors = [rejected.error]

@@ -22,8 +22,10 @@ class Scoreboard:
         return refused
 
     def add(self, check: str, **counts) -> None:
+        """Add to the check's counters; counters beyond FIELDS, such as files overwritten, start at zero."""
+        row = self.rows[check]
         for name, value in counts.items():
-            self.rows[check][name] += value
+            row[name] = row.get(name, 0) + value
 
     def row(self, check: str) -> dict:
         return dict(self.rows[check])
