@@ -60,7 +60,6 @@ def build_config(overrides=None) -> dict:
         "IMPORT_PROGRESS_AFTER_SECONDS": 1.0,
         "RATELIMIT_STORAGE_URI": os.environ.get("ZHIGENG_REDIS_URL") or "memory://",
         "RATELIMIT_ENABLED": _env_bool("ZHIGENG_RATELIMIT_ENABLED", True),
-        "RATELIMIT_HEADERS_ENABLED": False,
         # Certificates: a TrueType CJK font file (.ttf or .ttc, "path#index" picks a
         # face of a collection); unset searches the usual system font folders.
         "CERTIFICATE_FONT": os.environ.get("ZHIGENG_CERTIFICATE_FONT", ""),
@@ -70,7 +69,7 @@ def build_config(overrides=None) -> dict:
         "CERTIFICATE_PRINT_WORKERS": _env_int("ZHIGENG_PRINT_WORKERS", 2),
         "CERTIFICATE_BATCH_MAX": _env_int("ZHIGENG_PRINT_BATCH_MAX", 2000),
         "CERTIFICATE_LINK_MINUTES": _env_int("ZHIGENG_CERTIFICATE_LINK_MINUTES", 30),
-        # Flask-Limiter limits per client address on the public pages.
+        # Limits per client address on the public pages, in the notation of the limits library.
         "SEARCH_RATE_LIMIT": os.environ.get("ZHIGENG_SEARCH_RATE_LIMIT", "10 per minute;60 per hour"),
         "VERIFY_RATE_LIMIT": os.environ.get("ZHIGENG_VERIFY_RATE_LIMIT", "30 per minute;300 per hour"),
         # Misses (nothing found) per client address within 15 minutes before a captcha is asked.

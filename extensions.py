@@ -1,18 +1,45 @@
 """Flask extensions, created here and bound to the app in ``create_app``."""
 
+from flask import current_app
 from flask_babel import Babel
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
 
 babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address, strategy="fixed-window")
 
 
-@limiter.request_filter
-def _views_apply_their_own_limits() -> bool:
-    """Skip Flask-Limiter's per-request pass; services.rate_limits applies the limits in the views."""
-    return True
+class RateLimits:
+    """The application's rate-limit counters: a ``limits`` storage and its fixed-window strategy.
+
+    The limited views and the login count their own requests (see
+    ``services.rate_limits``), so nothing runs on other requests. The storage
+    is memory, or Redis shared by several processes (RATELIMIT_STORAGE_URI);
+    RATELIMIT_ENABLED switches off the public limits and the captcha.
+    """
+
+    def init_app(self, app):
+        storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
+        app.extensions["zhigeng_rate_limits"] = {
+            "storage": storage,
+            "strategy": FixedWindowRateLimiter(storage),
+            "enabled": bool(app.config.get("RATELIMIT_ENABLED", True)),
+        }
+
+    @property
+    def storage(self):
+        return current_app.extensions["zhigeng_rate_limits"]["storage"]
+
+    @property
+    def strategy(self) -> FixedWindowRateLimiter:
+        return current_app.extensions["zhigeng_rate_limits"]["strategy"]
+
+    @property
+    def enabled(self) -> bool:
+        return current_app.extensions["zhigeng_rate_limits"]["enabled"]
+
+
+limiter = RateLimits()

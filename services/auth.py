@@ -75,7 +75,7 @@ def authenticate(username: str, password: str, client_address: str) -> User:
     """
     username = (username or "").strip()
     account_limit, address_limit = _limits()
-    strategy = limiter.limiter
+    strategy = limiter.strategy
     account_key = username.lower()
     if not strategy.test(account_limit, "login-account", account_key) or not strategy.test(
         address_limit, "login-address", client_address

@@ -7,6 +7,8 @@ import struct
 import time
 from dataclasses import dataclass
 
+from peewee import SqliteDatabase
+
 from models import CertificateStatus, Trainee, Workshop, db
 
 from .certificates import issued_condition
@@ -46,13 +48,23 @@ class FoundCertificate:
 # NOTE: written as SQL rather than built by peewee, because building this query
 # took about a quarter of a search request's time (measured with cProfile).
 # Keep the conditions in step with services.certificates.issued_condition().
+# Without statistics SQLite's planner picked the index on the name, and a
+# common name has hundreds of trainees: 0.6 ms a search instead of 0.01 ms
+# on a million certificates. The ID hash narrows to one person, so SQLite is
+# told to use its index; PostgreSQL chooses from its own statistics.
 _FIND_SQL = (
     "SELECT t.id, w.name, t.certificate_number, t.certificate_issued_on, t.revoked "
-    "FROM trainee AS t JOIN workshop AS w ON w.id = t.workshop_id "
+    "FROM trainee AS t {hint}JOIN workshop AS w ON w.id = t.workshop_id "
     "WHERE t.id_number_hash = {p} AND t.name = {p} AND w.certificate_status = {p} "
     "AND t.certificate_number IS NOT NULL AND t.certificate_issued_on IS NOT NULL AND t.verify_token IS NOT NULL "
     "ORDER BY t.certificate_issued_on DESC, t.id DESC"
 )
+
+
+def _find_sql() -> str:
+    if isinstance(db.obj, SqliteDatabase):
+        return _FIND_SQL.format(p=db.param, hint="INDEXED BY trainee_id_number_hash ")
+    return _FIND_SQL.format(p=db.param, hint="")
 
 
 def _as_date(value) -> datetime.date:
@@ -67,7 +79,7 @@ def find_certificates(name: str, id_number: str) -> list[FoundCertificate]:
     an empty list after the same work.
     """
     lookup = cipher().lookup_hash(normalise_id_number(id_number))
-    sql = _FIND_SQL.format(p=db.param)
+    sql = _find_sql()
     cursor = db.execute_sql(sql, (lookup, normalise_name(name), CertificateStatus.GENERATED))
     return [
         FoundCertificate(trainee_id, workshop, number, _as_date(issued_on), bool(revoked))

@@ -1,17 +1,16 @@
-"""Rate limits applied by the views themselves, through Flask-Limiter's storage and strategy.
+"""Rate limits applied by the views themselves, counted in the storage of ``extensions.limiter``.
 
-Flask-Limiter's own per-request pass evaluates every request against its
-registered limits. With only a few limited endpoints, that pass cost more than
-a quarter of a public search request. It is therefore switched off (see
-``extensions.py``), and the limited views call ``limited`` instead. Counts live
-in the configured storage: memory, or Redis shared by several processes.
+Only a few views are limited, so each counts its own requests instead of a
+hook that evaluates every request: with Flask-Limiter that per-request pass
+cost more than a quarter of a public search. Counts live in the configured
+storage: memory, or Redis shared by several processes.
 """
 
 import functools
 import logging
 
 from flask import abort, current_app, request
-from limits import parse
+from limits import parse_many
 
 from extensions import limiter
 
@@ -19,15 +18,23 @@ logger = logging.getLogger(__name__)
 
 
 @functools.lru_cache(maxsize=64)
-def _parsed(limit: str):
-    return parse(limit)
+def _parsed(limit: str) -> tuple:
+    """Parse a limits string; several limits are separated by semicolons, as in "10 per minute;60 per hour"."""
+    return tuple(parse_many(limit))
 
 
 def allow(limit: str, scope: str, key: str) -> bool:
-    """Count one request of ``key`` against ``limit`` in ``scope``; return whether it is within the limit."""
+    """Count one request of ``key`` against every limit in ``limit`` and return whether it is within them all.
+
+    A request over any of the limits is not counted against the others.
+    """
     if not limiter.enabled:
         return True
-    return limiter.limiter.hit(_parsed(limit), scope, key)
+    strategy = limiter.strategy
+    items = _parsed(limit)
+    if not all(strategy.test(item, scope, key) for item in items):
+        return False
+    return all([strategy.hit(item, scope, key) for item in items])
 
 
 def limited(limit: str, scope: str):

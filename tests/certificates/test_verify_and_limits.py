@@ -79,6 +79,14 @@ def test_search_rate_limit_engages(app, client, holder):
     assert "您所在地址的请求过于频繁，请过几分钟再试。" in html
 
 
+def test_every_limit_of_a_setting_applies(app, client, holder):
+    """A setting with two limits refuses at whichever is reached first, here the second."""
+    app.config["CAPTCHA_AFTER_MISSES"] = 100
+    app.config["SEARCH_RATE_LIMIT"] = "5 per minute;3 per hour"
+    statuses = [search(client, "欧阳娜娜", holder["id_number"]).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+
+
 def test_verify_rate_limit_engages(app, client, holder):
     app.config["VERIFY_RATE_LIMIT"] = "2 per minute"
     token = holder["trainee"].verify_token
