@@ -26,15 +26,13 @@ def _parsed(limit: str) -> tuple:
 def allow(limit: str, scope: str, key: str) -> bool:
     """Count one request of ``key`` against every limit in ``limit`` and return whether it is within them all.
 
-    A request over any of the limits is not counted against the others.
+    Each limit costs one counter update (one round trip with Redis), so a
+    refused request still counts against the other limits of the setting.
     """
     if not limiter.enabled:
         return True
     strategy = limiter.strategy
-    items = _parsed(limit)
-    if not all(strategy.test(item, scope, key) for item in items):
-        return False
-    return all([strategy.hit(item, scope, key) for item in items])
+    return all([strategy.hit(item, scope, key) for item in _parsed(limit)])
 
 
 def limited(limit: str, scope: str):
