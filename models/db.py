@@ -16,6 +16,9 @@ SQLITE_PRAGMAS = {
     "foreign_keys": 1,
     "synchronous": "normal",
     "busy_timeout": 15000,
+    # 16 MB of page cache per connection (the default is 2 MB): inserting a
+    # 100,000-row list into six trainee indexes took a fifth less time.
+    "cache_size": -16000,
 }
 
 

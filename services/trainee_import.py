@@ -11,6 +11,7 @@ File-level problems carry the reason kind ``file_format`` (the file cannot be
 read as a trainee list: wrong type, too large, too many rows) or ``header``.
 """
 
+import contextlib
 import gc
 import io
 import logging
@@ -507,18 +508,25 @@ def _read_workbook(data: bytes, archive: zipfile.ZipFile, check: ImportCheck, ma
         workbook.close()
 
 
-def check_workbook(data: bytes, *, max_rows: int, max_bytes: int, progress=None) -> ImportCheck:
-    """Read and check a trainee list; file-level problems come back as a single error.
+@contextlib.contextmanager
+def collection_paused():
+    """Pause the cyclic garbage collector while an import allocates its rows.
 
-    ``progress``, when given, is called with the number of data rows read so
-    far and an estimate of their total (None when the file gives none).
+    Collections scan every object the import holds again and again as the
+    rows accumulate: about a sixth of the check of 100,000 rows. The pause is
+    process-wide, so other threads' cyclic garbage is only freed later.
     """
-    check = ImportCheck()
-    # Objects that existed before the import are left out of garbage
-    # collections while it runs: collections otherwise scan the whole
-    # application heap again and again as openpyxl allocates. Freezing is
-    # process-wide; other threads' objects are merely collected later.
-    gc.freeze()
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _check_into(check: ImportCheck, data: bytes, max_rows: int, max_bytes: int, progress) -> None:
+    """Read the workbook into ``check``; a file-level problem becomes its only error."""
     try:
         archive = check_container(data, max_bytes)
         try:
@@ -534,8 +542,17 @@ def check_workbook(data: bytes, *, max_rows: int, max_bytes: int, progress=None)
     except FileRejected as rejected:
         check.rows = []
         check.errors = [rejected.error]
-    finally:
-        gc.unfreeze()
+
+
+def check_workbook(data: bytes, *, max_rows: int, max_bytes: int, progress=None) -> ImportCheck:
+    """Read and check a trainee list; file-level problems come back as a single error.
+
+    ``progress``, when given, is called with the number of data rows read so
+    far and an estimate of their total (None when the file gives none).
+    """
+    check = ImportCheck()
+    with collection_paused():
+        _check_into(check, data, max_rows, max_bytes, progress)
     if not check.errors and not check.rows:
         check.errors = [
             RowError(None, None, tr.FILE_FORMAT, _("The list holds no trainees below the header row. Fill in at least one row."))

@@ -20,7 +20,7 @@ from . import trainee_rows as tr
 from .crypto import cipher
 from .errors import NotFound, PermissionDenied, ValidationFailed
 from .idnumbers import mask
-from .trainee_import import RowError
+from .trainee_import import RowError, collection_paused
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ def import_rows(user, workshop_id, check, replace=False, progress=None) -> int:
         raise ValueError("import_rows needs an accepted check")
     workshop = managed_workshop(user, workshop_id)
     box = cipher()
-    with db.atomic():
+    with collection_paused(), db.atomic():
         workshop = _lock_workshop_row(workshop.id)
         removed = Trainee.delete().where(Trainee.workshop == workshop.id).execute() if replace else 0
         existing = {} if replace else _existing_names(workshop.id)
