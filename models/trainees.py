@@ -7,7 +7,7 @@ certificate columns (``CERTIFICATE_COLUMNS``) may still change on a locked list.
 """
 
 import datetime
-import io
+import itertools
 
 import peewee
 from flask_babel import gettext as _
@@ -159,18 +159,45 @@ def _copy_value(value) -> str:
     return str(value).translate(_COPY_ESCAPES)
 
 
+class _CopyStream:
+    """A file-like object that writes rows in COPY text format as psycopg2 reads them.
+
+    psycopg2 sends each piece as soon as ``read`` returns it, so PostgreSQL
+    parses and indexes one piece while this process makes the next rows.
+    """
+
+    def __init__(self, rows):
+        self._rows = iter(rows)
+        self._pending = ""
+
+    def read(self, size=-1):
+        parts = [self._pending]
+        length = len(self._pending)
+        while size < 0 or length < size:
+            row = next(self._rows, None)
+            if row is None:
+                break
+            line = "\t".join(map(_copy_value, row)) + "\n"
+            parts.append(line)
+            length += len(line)
+        text = "".join(parts)
+        if size < 0 or len(text) <= size:
+            self._pending = ""
+            return text
+        self._pending = text[size:]
+        return text[:size]
+
+
 def _copy_rows(database, table, columns, rows):
-    """Load rows with COPY, which PostgreSQL parses far faster than multi-row INSERTs; the triggers still run."""
-    buffer = io.StringIO()
-    for row in rows:
-        buffer.write("\t".join(map(_copy_value, row)))
-        buffer.write("\n")
-    buffer.seek(0)
+    """Load rows with COPY, which PostgreSQL parses far faster than multi-row INSERTs; the triggers still run.
+
+    ``rows`` may be a generator: it is consumed while the data is sent.
+    """
     column_list = ", ".join(f'"{column}"' for column in columns)
 
     def copy(db):
         with peewee.__exception_wrapper__:
-            db.cursor().copy_expert(f'COPY "{table}" ({column_list}) FROM STDIN', buffer)
+            db.cursor().copy_expert(f'COPY "{table}" ({column_list}) FROM STDIN', _CopyStream(rows), size=1 << 16)
 
     _run(copy, database)
 
@@ -245,33 +272,50 @@ class Trainee(BaseModel):
         prepared multi-row statement per batch, because peewee's query builder
         spends about 0.3 ms on each row of 12 columns.
         """
+        rows = list(rows)
+        workshop_index = field_names.index("workshop")
+        return cls.insert_rows(field_names, rows, {row[workshop_index] for row in rows}, batch_size)
+
+    @classmethod
+    def insert_rows(cls, field_names, rows, workshop_ids, batch_size=1000) -> int:
+        """Insert rows of the workshops in ``workshop_ids``, as ``insert_prepared`` does; return the number inserted.
+
+        ``rows`` may be a generator that makes each row as it is needed:
+        PostgreSQL receives them in one COPY streamed while they are made,
+        so the server indexes rows while this process encrypts the next ones.
+        SQLite gets prepared statements of ``batch_size`` rows.
+        """
+        if _locked_among(workshop_ids):
+            raise locked_error(workshop_ids)
         fields = [cls._meta.fields[name] for name in field_names]
         # Defaults live in Python, not in the schema, so the statement must name them.
         defaults = [f for f in cls._meta.sorted_fields if f.name not in field_names and f.name != "id" and f.default is not None]
         extra = tuple(f.default() if callable(f.default) else f.default for f in defaults)
         fields += defaults
-        rows = [tuple(row) + extra for row in rows]
-        workshop_index = field_names.index("workshop")
-        workshop_ids = {row[workshop_index] for row in rows}
-        if _locked_among(workshop_ids):
-            raise locked_error(workshop_ids)
         database = cls._meta.database
         columns = [field.column_name for field in fields]
+        counted = [0]
+
+        def completed():
+            for row in rows:
+                counted[0] += 1
+                yield tuple(row) + extra
+
         if not is_sqlite():
-            _copy_rows(database, cls._meta.table_name, columns, rows)
-            return len(rows)
+            _copy_rows(database, cls._meta.table_name, columns, completed())
+            return counted[0]
         quote = '"{}"'.format
         column_list = ", ".join(quote(column) for column in columns)
         placeholders = "(" + ", ".join([database.param] * len(fields)) + ")"
-        for start in range(0, len(rows), batch_size):
-            batch = rows[start : start + batch_size]
+        stream = completed()
+        while batch := list(itertools.islice(stream, batch_size)):
             sql = f"INSERT INTO {quote(cls._meta.table_name)} ({column_list}) VALUES " + ", ".join([placeholders] * len(batch))
             # The values are bound as they are: str, int, bool, Decimal, bytes and
             # datetime need no field conversion with sqlite3 (peewee registers
             # Decimal) or psycopg2.
             params = [value for row in batch for value in row]
             _run(lambda db, sql=sql, params=params: db.execute_sql(sql, params), database)
-        return len(rows)
+        return counted[0]
 
     @classmethod
     def update(cls, __data=None, **update):

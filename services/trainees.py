@@ -98,6 +98,14 @@ def _stored_row(box, workshop_id, values: tr.TraineeValues, now) -> tuple:
     )
 
 
+def _stored_rows(box, workshop_id, rows, now, progress=None):
+    """Yield the stored tuple of each checked row, calling ``progress`` with the count every INSERT_BATCH rows."""
+    for done, item in enumerate(rows, 1):
+        yield _stored_row(box, workshop_id, item.values, now)
+        if progress and (done % INSERT_BATCH == 0 or done == len(rows)):
+            progress(done)
+
+
 def _stored_fields(values: tr.TraineeValues) -> dict:
     box = cipher()
     return {
@@ -143,11 +151,7 @@ def import_rows(user, workshop_id, check, replace=False, progress=None) -> int:
             raise RowsRejected(conflicts)
 
         now = datetime.datetime.now()
-        for start in range(0, len(check.rows), INSERT_BATCH):
-            batch = check.rows[start : start + INSERT_BATCH]
-            Trainee.insert_prepared(STORED_FIELDS, [_stored_row(box, workshop.id, item.values, now) for item in batch])
-            if progress:
-                progress(start + len(batch))
+        Trainee.insert_rows(STORED_FIELDS, _stored_rows(box, workshop.id, check.rows, now, progress), {workshop.id}, INSERT_BATCH)
         detail = ngettext("%(num)d trainee imported.", "%(num)d trainees imported.", len(check.rows))
         if replace:
             detail += "\n" + ngettext(
