@@ -2,8 +2,8 @@
 
 Usage: python scripts/scoreboard.py  (reads test-artifacts/scoreboard-*.json)
 
-A check passes when every attempt was refused and no row was lost or input
-wrongly accepted. The script exits with status 1 when any check fails.
+A check passes when every attempt was refused and every other counter (rows
+lost, inputs wrongly accepted, bytes left behind, files overwritten) is zero. The script exits with status 1 when any check fails.
 """
 
 import json
@@ -29,7 +29,9 @@ def main() -> int:
         totals = dict.fromkeys(COLUMNS, 0)
         for name in sorted(rows):
             row = rows[name]
-            passed = row["refused"] == row["attempts"] and row["rows_lost"] == 0 and row["wrongly_accepted"] == 0
+            # Every counter besides attempts and refused (rows lost, inputs wrongly
+            # accepted, bytes left behind, files overwritten) must be zero.
+            passed = row["refused"] == row["attempts"] and not any(v for k, v in row.items() if k not in ("attempts", "refused"))
             failed += not passed
             print(name.ljust(width), *(str(row[column]).rjust(16) for column in COLUMNS), ("pass" if passed else "FAIL").rjust(8))
             for column in COLUMNS:
