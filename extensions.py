@@ -7,6 +7,8 @@ from flask_wtf.csrf import CSRFProtect
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 
+from services.counters import ProcessCounters
+
 babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -17,12 +19,14 @@ class RateLimits:
 
     The limited views and the login count their own requests (see
     ``services.rate_limits``), so nothing runs on other requests. The storage
-    is memory, or Redis shared by several processes (RATELIMIT_STORAGE_URI);
-    RATELIMIT_ENABLED switches off the public limits and the captcha.
+    is this process's memory (``services.counters``), or Redis shared by
+    several processes (RATELIMIT_STORAGE_URI); RATELIMIT_ENABLED switches off
+    the public limits and the captcha.
     """
 
     def init_app(self, app):
-        storage = storage_from_string(app.config["RATELIMIT_STORAGE_URI"])
+        uri = app.config["RATELIMIT_STORAGE_URI"]
+        storage = ProcessCounters() if uri == "memory://" else storage_from_string(uri)
         app.extensions["zhigeng_rate_limits"] = {
             "storage": storage,
             "strategy": FixedWindowRateLimiter(storage),
