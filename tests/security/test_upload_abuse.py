@@ -34,6 +34,7 @@ from models import (
 from tests.conftest import csrf_token, login
 from tests.materials.conftest import docx_bytes, pdf_bytes
 from tests.security.hostile_workbooks import base_parts, package, sheet_xml
+from tests.test_declarations import form_data
 
 CHECK = "upload abuse"
 LIMIT = 1024 * 1024
@@ -117,26 +118,6 @@ def post_multipart(client, url, fields: dict, files: dict, follow_redirects=True
     )
 
 
-def declaration_fields(field_id, name="智能制造新技术高级研修班"):
-    return {
-        "year": "2026",
-        "name": name,
-        "host_unit": "南京工业大学",
-        "field": str(field_id),
-        "is_featured": "0",
-        "featured_years": "",
-        "self_funded": "0",
-        "amount": "15.50",
-        "purpose": "提升智能制造领域专业技术人员的创新能力。",
-        "start_date": "2026-09-01",
-        "end_date": "2026-09-07",
-        "place": "南京",
-        "contact_person": "王老师",
-        "contact_phone": "025-12345678",
-        "planned_trainees": "50",
-    }
-
-
 class Pages:
     """The upload pages, each taking the file's bytes and name and returning the final response."""
 
@@ -158,7 +139,7 @@ class Pages:
         return self.make_workshop(self.org_tree["unit_a1"], status=DeclarationStatus.APPROVED)
 
     def declaration(self, data, filename, username="unit-a1", name="智能制造新技术高级研修班"):
-        fields = declaration_fields(self.field_id, name)
+        fields = form_data(self.field_id, name=name)
         return post_multipart(self.client(username), "/admin/workshops/declare/", fields, {"attachment": (data, filename)})
 
     def upload(self, page_name):
@@ -433,7 +414,7 @@ def test_stale_declaration_edit_leaves_no_file(app, org_tree, make_workshop, pag
     """An edit refused because someone saved in between keeps neither its attachment file nor its row."""
     workshop = make_workshop(org_tree["unit_a1"], name="过期编辑研修班")
     Workshop.update(version=Workshop.version + 1).where(Workshop.id == workshop.id).execute()
-    fields = {**declaration_fields(pages.field_id, "过期编辑研修班"), "version": str(workshop.version)}
+    fields = {**form_data(pages.field_id, name="过期编辑研修班"), "version": str(workshop.version)}
     before = upload_state(app)
     client = pages.client("unit-a1")
     url = f"/admin/workshops/declare/edit/?id={workshop.id}"
