@@ -41,7 +41,7 @@ class DeclarationPages:
         form = DeclarationForm(formdata, obj=obj, data=data)
         if obj is not None and formdata is None:
             # obj.field is a ProfessionalField row, which the int-coerced select
-            # turns into None; without its id no option is selected and the
+            # turns into None. Without its id no option is selected, so the
             # browser posts the first field in the list.
             form.field.data = obj.field_id
         form.fill_choices(obj.year if obj else None)

@@ -25,7 +25,7 @@ as a person does:
   forwarded declarations through the list's bulk action and its confirmation page.
 
 Meanwhile a paced generator posts ``--search-rps`` public searches per second,
-each a name and an ID number with the page's CSRF token. Some are hits; the
+each a name and an ID number with the page's CSRF token. Some are hits. The
 misses are of three kinds: an unknown ID number, a known ID number with another
 name, and a person whose certificate is not issued yet.
 

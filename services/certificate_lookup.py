@@ -50,8 +50,8 @@ class FoundCertificate:
 # Keep the conditions in step with services.certificates.issued_condition().
 # Without statistics SQLite's planner picked the index on the name, and a
 # common name has hundreds of trainees: 0.6 ms a search instead of 0.01 ms
-# on a million certificates. The ID hash narrows to one person, so SQLite is
-# told to use its index; PostgreSQL chooses from its own statistics.
+# on a million certificates. The ID hash narrows to one person, so the SQLite
+# query names its index. PostgreSQL chooses from its own statistics.
 _FIND_SQL = (
     "SELECT t.id, w.name, t.certificate_number, t.certificate_issued_on, t.revoked "
     "FROM trainee AS t {hint}JOIN workshop AS w ON w.id = t.workshop_id "

@@ -512,7 +512,7 @@ def _read_workbook(data: bytes, archive: zipfile.ZipFile, check: ImportCheck, ma
 def collection_paused():
     """Pause the cyclic garbage collector while an import allocates its rows.
 
-    Collections scan every object the import holds again and again as the
+    Collections scan every object the import keeps again and again as the
     rows accumulate: about a sixth of the check of 100,000 rows. The pause is
     process-wide, so other threads' cyclic garbage is only freed later.
     """

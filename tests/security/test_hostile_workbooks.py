@@ -11,11 +11,10 @@ and must leave the trainee table empty.
 
 Memory is measured with tracemalloc, in a second run of each path, because
 tracing slows Python code several times over and would spoil the timing.
-tracemalloc sees every allocation made through Python's allocators in every
-thread, which covers the import thread, expat's parser buffers and zlib's
-output buffers, and its peak belongs to one run alone, whereas the process's
-peak RSS only ever grows during a test session. It does not see memory that
-libxml2 allocates for lxml; openpyxl uses lxml only for the small workbook,
+tracemalloc counts every allocation made through Python's allocators in every
+thread: the import thread, expat's parser buffers and zlib's output buffers.
+Its peak belongs to one run alone, whereas the process's peak RSS only grows
+during a test session. It misses memory that libxml2 allocates for lxml; openpyxl uses lxml only for the small workbook,
 relationship and style parts, while sheets and shared strings go through
 expat.
 """
