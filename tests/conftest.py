@@ -29,6 +29,8 @@ from models import (
     Workshop,
     db,
 )
+from services import workflow
+from services.errors import InvalidTransition
 
 PASSWORD = "Test#Pass2026"
 
@@ -349,6 +351,39 @@ def scoreboard():
 
     yield SCOREBOARD
     SCOREBOARD.save()
+
+
+def run_at_once(app, jobs):
+    """Run each (user, workshop id, action) in its own thread, all released together, and return the outcomes.
+
+    An outcome is "ok", "refused" for an InvalidTransition, or the repr of any
+    other error. The threads meet at the barrier before they take a connection,
+    so more threads than the pool holds wait for a free connection instead of
+    deadlocking at the barrier.
+    """
+    barrier = threading.Barrier(len(jobs))
+    outcomes = [None] * len(jobs)
+
+    def run(index, user, workshop_id, action):
+        with app.app_context():
+            barrier.wait()
+            db.connect(reuse_if_open=True)
+            try:
+                workflow.perform(user, workshop_id, action)
+                outcomes[index] = "ok"
+            except InvalidTransition:
+                outcomes[index] = "refused"
+            except Exception as error:  # noqa: BLE001 - the test compares the outcomes
+                outcomes[index] = repr(error)
+            finally:
+                db.close()
+
+    threads = [threading.Thread(target=run, args=(index, *job)) for index, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
 
 
 class _RecordingHandler(http.server.BaseHTTPRequestHandler):

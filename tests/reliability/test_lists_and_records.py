@@ -1,52 +1,18 @@
 """Trainee lists under concurrent approval, locked lists on every path, and the append-only audit trail."""
 
-import threading
-
 import peewee
 import pytest
 
 from models import AuditRecord, DeclarationStatus, Trainee, Workshop, db
 from models.audit import AuditRecordImmutable
 from services import trainee_import, trainees, workflow
-from services.errors import DomainError, InvalidTransition
-from tests.conftest import csrf_token, login, post
+from services.errors import DomainError
+from tests.conftest import csrf_token, login, post, run_at_once
 from tests.trainees.conftest import resident_id, start_web_import, valid_rows, workbook_bytes
 
 LISTS = 50
 PER_LIST = 8
 TRIALS = 100
-
-
-def run_at_once(app, jobs):
-    """Run each (user, workshop id, action) in its own thread, all released together, and return the outcomes.
-
-    The threads meet at the barrier before they take a connection, so more
-    threads than the pool holds wait for a free connection instead of
-    deadlocking at the barrier.
-    """
-    barrier = threading.Barrier(len(jobs))
-    outcomes = [None] * len(jobs)
-
-    def run(index, user, workshop_id, action):
-        with app.app_context():
-            barrier.wait()
-            db.connect(reuse_if_open=True)
-            try:
-                workflow.perform(user, workshop_id, action)
-                outcomes[index] = "ok"
-            except InvalidTransition:
-                outcomes[index] = "refused"
-            except Exception as error:  # noqa: BLE001 - any other outcome fails the test below
-                outcomes[index] = repr(error)
-            finally:
-                db.close()
-
-    threads = [threading.Thread(target=run, args=(index, *job)) for index, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
 
 
 def submitted_list(org_tree, make_workshop, make_trainee, unit_key, name, count, birth="19850505"):

@@ -23,17 +23,23 @@ def sent_to_login(response):
     return response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_routes_refuse_anonymous(app, scoreboard):
-    client = app.test_client()
-    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+def sweep_routes(app, client, token, refused_statuses, scoreboard, check) -> list:
+    """Call every admin route with each of its methods and return the calls neither sent to login nor refused."""
     failures = []
     for endpoint, url, methods in admin_rules(app):
         for method in methods:
             data = {"csrf_token": token, "id": "1", "rowid": "1", "action": "approve"}
             response = client.open(url, method=method, data=data if method == "POST" else None)
-            ok = sent_to_login(response) or response.status_code == 403
-            if not scoreboard.attempt("sweep: anonymous", ok):
+            ok = sent_to_login(response) or response.status_code in refused_statuses
+            if not scoreboard.attempt(check, ok):
                 failures.append((endpoint, method, response.status_code))
+    return failures
+
+
+def test_routes_refuse_anonymous(app, scoreboard):
+    client = app.test_client()
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    failures = sweep_routes(app, client, token, {403}, scoreboard, "sweep: anonymous")
     assert failures == []
 
 
@@ -42,14 +48,7 @@ def test_routes_refuse_deactivated_user(app, world, scoreboard):
     login(client, "unit-a1")
     token = csrf_token(client)
     User.update(is_active=False).where(User.username == "unit-a1").execute()
-    failures = []
-    for endpoint, url, methods in admin_rules(app):
-        for method in methods:
-            data = {"csrf_token": token, "id": "1", "rowid": "1", "action": "approve"}
-            response = client.open(url, method=method, data=data if method == "POST" else None)
-            ok = sent_to_login(response) or response.status_code in (400, 403)
-            if not scoreboard.attempt("sweep: deactivated user", ok):
-                failures.append((endpoint, method, response.status_code))
+    failures = sweep_routes(app, client, token, {400, 403}, scoreboard, "sweep: deactivated user")
     assert failures == []
 
 

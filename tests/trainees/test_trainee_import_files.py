@@ -165,9 +165,8 @@ def test_blank_and_formatting_rows_skipped(app):
     assert [r.row for r in result.rows] == [2, 4]
 
 
-def test_wrong_declared_dimension_loses_no_row(app):
-    """A sheet whose <dimension> claims one row still yields all rows (reset_dimensions)."""
-    data = workbook_bytes(valid_rows(40))
+def replace_in_sheet(data: bytes, start: str, end: str, replacement: str) -> bytes:
+    """Return the workbook with the first text of its first sheet from ``start`` through ``end`` replaced."""
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
@@ -175,12 +174,18 @@ def test_wrong_declared_dimension_loses_no_row(app):
             content = source.read(item)
             if item.filename == "xl/worksheets/sheet1.xml":
                 text = content.decode()
-                start = text.index("<dimension ref=")
-                end = text.index("/>", start) + 2
-                content = (text[:start] + '<dimension ref="A1:D2"/>' + text[end:]).encode()
+                first = text.index(start)
+                last = text.index(end, first) + len(end)
+                content = (text[:first] + replacement + text[last:]).encode()
             target.writestr(item, content)
-    assert load_workbook(io.BytesIO(out.getvalue()), read_only=True).active.max_row == 2
-    result = check(out.getvalue())
+    return out.getvalue()
+
+
+def test_wrong_declared_dimension_loses_no_row(app):
+    """A sheet whose <dimension> claims one row still yields all rows (reset_dimensions)."""
+    data = replace_in_sheet(workbook_bytes(valid_rows(40)), "<dimension ref=", "/>", '<dimension ref="A1:D2"/>')
+    assert load_workbook(io.BytesIO(data), read_only=True).active.max_row == 2
+    result = check(data)
     assert len(result.rows) == 40
 
 
@@ -199,18 +204,8 @@ def test_formula_without_saved_value_reported(app):
 
 def test_formula_with_saved_value_uses_value(app):
     data = workbook_bytes([["张三", 40, resident_id(1), None]])
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for item in source.infolist():
-            content = source.read(item)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                text = content.decode()
-                start = text.index('<c r="B2"')
-                end = text.index("</c>", start) + 4
-                content = (text[:start] + '<c r="B2"><f>30+10</f><v>40</v></c>' + text[end:]).encode()
-            target.writestr(item, content)
-    result = check(out.getvalue())
+    data = replace_in_sheet(data, '<c r="B2"', "</c>", '<c r="B2"><f>30+10</f><v>40</v></c>')
+    result = check(data)
     assert result.accept, kinds(result)
     assert str(result.rows[0].values.hours) == "40.0"
 

@@ -1,13 +1,13 @@
 """Submitting, approving and rejecting trainee lists, and the certificate numbers approval issues."""
 
 import re
-import threading
 
 import pytest
 
-from models import AuditRecord, CertificateStatus, DeclarationStatus, Trainee, TraineeListStatus, Workshop, db
+from models import AuditRecord, CertificateStatus, DeclarationStatus, Trainee, TraineeListStatus, Workshop
 from services import certificate_numbers, workflow
 from services.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from tests.conftest import run_at_once
 from tests.trainees.conftest import resident_id
 
 TL = TraineeListStatus
@@ -117,31 +117,6 @@ def test_bulk_approve_skips_lists_not_submitted(org_tree, filled_list, make_work
     assert status_of(other)[0] == TL.OPEN
 
 
-def _in_threads(app, jobs):
-    """Run each (user, workshop id, action) in its own thread, all released at once; return the outcomes."""
-    barrier = threading.Barrier(len(jobs))
-    outcomes = {}
-
-    def run(index, user, workshop_id, action):
-        with app.app_context():
-            db.connect(reuse_if_open=True)
-            try:
-                barrier.wait()
-                workflow.perform(user, workshop_id, action)
-                outcomes[index] = "ok"
-            except InvalidTransition:
-                outcomes[index] = "refused"
-            finally:
-                db.close()
-
-    threads = [threading.Thread(target=run, args=(i, *job)) for i, job in enumerate(jobs)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return [outcomes[i] for i in range(len(jobs))]
-
-
 def test_two_lists_approved_at_once_get_distinct_numbers(app, org_tree, make_workshop, make_trainee, make_user):
     second_reviewer = make_user(org_tree["ministry"], username="ministry-2")
     workshops = []
@@ -152,7 +127,7 @@ def test_two_lists_approved_at_once_get_distinct_numbers(app, org_tree, make_wor
         workflow.perform(org_tree["user_prov_a"], workshop.id, "submit_trainee_list")
         workshops.append(workshop)
 
-    outcomes = _in_threads(
+    outcomes = run_at_once(
         app,
         [
             (org_tree["user_ministry"], workshops[0].id, "approve_trainee_list"),
@@ -173,7 +148,7 @@ def test_two_lists_approved_at_once_get_distinct_numbers(app, org_tree, make_wor
 def test_same_list_approved_twice_at_once(app, org_tree, filled_list, make_user):
     second_reviewer = make_user(org_tree["ministry"], username="ministry-2")
     workflow.perform(org_tree["user_prov_a"], filled_list.id, "submit_trainee_list")
-    outcomes = _in_threads(
+    outcomes = run_at_once(
         app,
         [
             (org_tree["user_ministry"], filled_list.id, "approve_trainee_list"),
