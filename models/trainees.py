@@ -189,7 +189,7 @@ class _CopyStream:
 
 
 def _copy_rows(database, table, columns, rows):
-    """Load rows with COPY, which PostgreSQL parses far faster than multi-row INSERTs; the triggers still run.
+    """Load rows with COPY, which PostgreSQL parses far faster than multi-row INSERTs. The triggers still run.
 
     ``rows`` may be a generator: it is consumed while the data is sent.
     """

@@ -49,7 +49,7 @@ class FoundCertificate:
 # took about a quarter of a search request's time (measured with cProfile).
 # Keep the conditions in step with services.certificates.issued_condition().
 # Without statistics SQLite's planner picked the index on the name, and a
-# common name has hundreds of trainees: 0.6 ms a search instead of 0.01 ms
+# common name has hundreds of trainees: 0.6 ms a search instead of 0.02 ms
 # on a million certificates. The ID hash narrows to one person, so the SQLite
 # query names its index. PostgreSQL chooses from its own statistics.
 _FIND_SQL = (

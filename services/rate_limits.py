@@ -1,8 +1,8 @@
 """Rate limits applied by the views themselves, counted in the storage of ``extensions.limiter``.
 
-Only a few views are limited, so each counts its own requests instead of a
-hook that evaluates every request: with Flask-Limiter that per-request pass
-cost more than a quarter of a public search. Counts live in the configured
+Only a few views are limited, so each counts its own requests. Flask-Limiter's
+hook, which evaluated every request, cost more than a quarter of a public
+search. Counts live in the configured
 storage: memory, or Redis shared by several processes.
 """
 

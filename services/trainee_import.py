@@ -526,7 +526,7 @@ def collection_paused():
 
 
 def _check_into(check: ImportCheck, data: bytes, max_rows: int, max_bytes: int, progress) -> None:
-    """Read the workbook into ``check``; a file-level problem becomes its only error."""
+    """Read the workbook into ``check``. A file-level problem becomes its only error."""
     try:
         archive = check_container(data, max_bytes)
         try:

@@ -1,7 +1,7 @@
 """Rate limits and the captcha with counters in Redis, as production with several processes runs them.
 
 The tests use database 14 of the Redis server on 127.0.0.1:6379 and empty it
-before and after. They are skipped when no Redis server answers there.
+before and after. They are skipped when no Redis server responds there.
 """
 
 import pytest

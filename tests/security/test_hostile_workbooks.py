@@ -14,9 +14,9 @@ tracing slows Python code several times over and would spoil the timing.
 tracemalloc counts every allocation made through Python's allocators in every
 thread: the import thread, expat's parser buffers and zlib's output buffers.
 Its peak belongs to one run alone, whereas the process's peak RSS only grows
-during a test session. It misses memory that libxml2 allocates for lxml; openpyxl uses lxml only for the small workbook,
-relationship and style parts, while sheets and shared strings go through
-expat.
+during a test session. It misses memory that libxml2 allocates for lxml,
+which openpyxl uses only for the small workbook, relationship and style
+parts. Sheets and shared strings go through expat.
 """
 
 import io
